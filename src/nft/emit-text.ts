@@ -1,0 +1,221 @@
+// Turns a Script into `nft -f` text: deterministic, two-space indents, one rule per line, long
+// element lists wrapped. All user text goes through quote.ts; generated names through
+// assertIdentifier; generated literals through checkSym. Must not: emit anything that touches a
+// table the script does not name (no `flush ruleset`), or build a string by concatenating
+// unchecked input. A final guard re-reads the output to enforce that.
+import type { Chain, Command, Expr, NamedMap, NamedSet, RejectWith, Rule, Script, Stmt, Table, Value, Verdict } from './model.js';
+import { checkField, checkLogLevel, checkNum, checkScript, checkSym, checkWord } from './check-script.js';
+import { assertIdentifier, NftIdentifierError, quoteComment, quoteIfname, quoteLogPrefix } from './quote.js';
+
+const INDENT = '  ';
+/** Elements per line in named sets / maps: keeps lines short for huge sets (nft parses fine). */
+const SET_ELEMENTS_PER_LINE = 8;
+const MAP_ELEMENTS_PER_LINE = 4;
+
+/** The `nft -f` text for a script. Throws NftIdentifierError (generator bug) or NftNameError
+ * (an interface name that cannot be written). */
+export function emitText(script: Script): string {
+  checkScript(script);
+  const lines: string[] = [];
+  for (const cmd of script.commands) lines.push(...commandLines(cmd));
+  const text = lines.join('\n') + '\n';
+  assertTextScope(text, script);
+  return text;
+}
+
+function commandLines(cmd: Command): string[] {
+  switch (cmd.kind) {
+    case 'add-table':
+      return [`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`];
+    case 'delete-table':
+      return [`delete table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`];
+    case 'define-table':
+      return tableLines(cmd.table);
+  }
+}
+
+function tableLines(table: Table): string[] {
+  const blocks: string[][] = [];
+  if (table.comment !== undefined) blocks.push([`${INDENT}comment ${quoteComment(table.comment)}`]);
+  for (const s of table.sets) blocks.push(setLines(s));
+  for (const m of table.maps) blocks.push(mapLines(m));
+  for (const c of table.chains) blocks.push(chainLines(c));
+  const body = blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]));
+  return [`table ${table.family} ${assertIdentifier(table.name)} {`, ...body, '}'];
+}
+
+function keyType(type: NamedSet['type']): string {
+  return (Array.isArray(type) ? type : [type]).map(checkWord).join(' . ');
+}
+
+function setLines(set: NamedSet): string[] {
+  const inner = [`type ${keyType(set.type)}`];
+  if (set.interval) inner.push('flags interval');
+  if (set.autoMerge) inner.push('auto-merge');
+  if (set.comment !== undefined) inner.push(`comment ${quoteComment(set.comment)}`);
+  inner.push(...elementLines(set.elements.map(valueText), SET_ELEMENTS_PER_LINE));
+  return block(`set ${assertIdentifier(set.name)}`, inner, 1);
+}
+
+function mapLines(map: NamedMap): string[] {
+  const inner = [`type ${keyType(map.type)} : verdict`];
+  if (map.interval) inner.push('flags interval');
+  if (map.comment !== undefined) inner.push(`comment ${quoteComment(map.comment)}`);
+  const items = map.elements.map((e) => `${valueText(e.key)} : ${verdictText(e.verdict)}`);
+  inner.push(...elementLines(items, MAP_ELEMENTS_PER_LINE));
+  return block(`map ${assertIdentifier(map.name)}`, inner, 1);
+}
+
+/** `elements = { a, b }` on one line when short, else wrapped; nothing for an empty set
+ * (`elements = { }` is a syntax error). */
+function elementLines(items: string[], perLine: number): string[] {
+  if (items.length === 0) return [];
+  if (items.length <= perLine) return [`elements = { ${items.join(', ')} }`];
+  const rows: string[] = [];
+  for (let i = 0; i < items.length; i += perLine) {
+    const last = i + perLine >= items.length;
+    rows.push(`${INDENT}${items.slice(i, i + perLine).join(', ')}${last ? '' : ','}`);
+  }
+  return ['elements = {', ...rows, '}'];
+}
+
+function chainLines(chain: Chain): string[] {
+  const inner: string[] = [];
+  // nft lists the comment first; keep the same order so output and listings compare easily.
+  if (chain.comment !== undefined) inner.push(`comment ${quoteComment(chain.comment)}`);
+  if (chain.base) {
+    const b = chain.base;
+    const device = b.device !== undefined ? ` device ${quoteIfname(b.device)}` : '';
+    // `;` after the policy: a bare `}` right after it is a syntax error (nft-facts §5).
+    inner.push(`type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`);
+  }
+  for (const rule of chain.rules) inner.push(ruleText(rule));
+  return block(`chain ${assertIdentifier(chain.name)}`, inner, 1);
+}
+
+function block(head: string, inner: string[], depth: number): string[] {
+  const pad = INDENT.repeat(depth);
+  return [`${pad}${head} {`, ...inner.map((l) => `${pad}${INDENT}${l}`), `${pad}}`];
+}
+
+function ruleText(rule: Rule): string {
+  const parts = rule.stmts.map(stmtText);
+  if (rule.comment !== undefined) parts.push(`comment ${quoteComment(rule.comment)}`);
+  return parts.join(' ');
+}
+
+function stmtText(stmt: Stmt): string {
+  switch (stmt.kind) {
+    case 'match':
+      // `==` is written as nft's implicit operator: on bitmask types (ct state, tcp flags) it
+      // means "any of these bits", which is what `ct state established,related` is meant to say.
+      // Behind `&` nft compares for equality either way; spell `==` there for readability.
+      return `${exprText(stmt.left)} ${matchOp(stmt)}${valueText(stmt.right)}`;
+    case 'verdict':
+      return verdictText(stmt.verdict);
+    case 'vmap':
+      return `${exprText(stmt.key)} vmap @${assertIdentifier(stmt.map)}`;
+    case 'counter':
+      return 'counter';
+    case 'limit':
+      // Always spell out the burst (default 5) so text and JSON cannot drift: libnftables-json(5)
+      // says the JSON default is 0, though 1.0.6 actually stores 5 for a missing or 0 burst.
+      return `limit rate ${checkNum(stmt.rate)}/${stmt.per} burst ${checkNum(stmt.burst ?? 5)} packets`;
+    case 'log': {
+      const parts = ['log'];
+      if (stmt.prefix !== undefined) parts.push(`prefix ${quoteLogPrefix(stmt.prefix)}`);
+      if (stmt.group !== undefined) parts.push(`group ${checkNum(stmt.group)}`);
+      if (stmt.level !== undefined) parts.push(`level ${checkLogLevel(stmt.level)}`);
+      return parts.join(' ');
+    }
+    case 'reject':
+      return stmt.with ? `reject with ${rejectWithText(stmt.with)}` : 'reject';
+    case 'ct-mark-set':
+      return `ct mark set ${checkNum(stmt.value)}`;
+    case 'meta-mark-set':
+      return `meta mark set ${checkNum(stmt.value)}`;
+  }
+}
+
+function matchOp(stmt: Extract<Stmt, { kind: 'match' }>): string {
+  if (stmt.op === '!=') return '!= ';
+  return stmt.left.kind === 'and' ? '== ' : '';
+}
+
+function rejectWithText(w: RejectWith): string {
+  // nft 1.0.6 accepts both `icmpx type X` and `icmpx X` (it lists the latter); older 0.9.x
+  // only the `type` form, so write that.
+  return w.kind === 'tcp-reset' ? 'tcp reset' : `${w.kind} type ${checkWord(w.code)}`;
+}
+
+function verdictText(v: Verdict): string {
+  return v.kind === 'jump' || v.kind === 'goto' ? `${v.kind} ${assertIdentifier(v.chain)}` : v.kind;
+}
+
+function exprText(e: Expr): string {
+  switch (e.kind) {
+    case 'payload':
+      return `${e.proto} ${checkField(e.field)}`;
+    case 'meta':
+      return e.key === 'iifname' || e.key === 'oifname' ? e.key : `meta ${e.key}`;
+    case 'ct':
+      return `ct ${e.key}`;
+    case 'fib':
+      if (e.flags.length === 0) throw new NftIdentifierError('fib', 'needs at least one flag');
+      return `fib ${e.flags.join(' . ')} ${e.result}`;
+    case 'and': {
+      // `tcp flags & fin | syn` would parse as `(tcp flags & fin) | syn`: parenthesise the mask.
+      const mask = valueText(e.mask);
+      const paren = e.mask.kind === 'flags' && e.mask.sep === '|' && e.mask.values.length > 1;
+      return `${exprText(e.expr)} & ${paren ? `(${mask})` : mask}`;
+    }
+    case 'concat':
+      if (e.exprs.length < 2) throw new NftIdentifierError('concat', 'needs at least two parts');
+      return e.exprs.map(exprText).join(' . ');
+  }
+}
+
+function valueText(v: Value): string {
+  switch (v.kind) {
+    case 'str':
+      return quoteIfname(v.value, { wildcard: v.wildcard === true });
+    case 'num':
+      return String(checkNum(v.value));
+    case 'sym':
+      return checkSym(v.value);
+    case 'prefix':
+      if (!Number.isInteger(v.len) || v.len < 0 || v.len > 128) throw new NftIdentifierError(String(v.len), 'bad prefix length');
+      return `${checkSym(v.addr)}/${v.len}`;
+    case 'range':
+      return `${valueText(v.from)}-${valueText(v.to)}`;
+    case 'set':
+      if (v.elements.length === 0) throw new NftIdentifierError('{}', 'an anonymous set needs elements');
+      return `{ ${v.elements.map(valueText).join(', ')} }`;
+    case 'set-ref':
+      return `@${assertIdentifier(v.name)}`;
+    case 'flags':
+      if (v.values.length === 0) throw new NftIdentifierError('flags', 'needs at least one flag');
+      return v.values.map(checkWord).join(v.sep === ',' ? ',' : ' | ');
+    case 'concat':
+      if (v.values.length < 2) throw new NftIdentifierError('concat', 'needs at least two parts');
+      return v.values.map(valueText).join(' . ');
+  }
+}
+
+/** The guard: every top-level line is `add table`/`delete table`/`table … {`/`}` for a table the
+ * script names, and no `flush` or `ruleset` appears outside a quoted string. Quoted strings can
+ * be cut out reliably because quote.ts guarantees none contains `"`. */
+export function assertTextScope(text: string, script: Script): void {
+  const tables = new Set(script.commands.map((c) => `${c.table.family} ${c.table.name}`));
+  const fail = (why: string): never => {
+    throw new NftIdentifierError('script', `emitted text failed the scope guard: ${why}`);
+  };
+  const bare = text.replace(/"[^"\n]*"/g, '""');
+  if (/"/.test(bare.replace(/""/g, ''))) fail('unbalanced quotes');
+  if (/(^|[\s;{])(flush|ruleset)([\s;}]|$)/m.test(bare)) fail('flush/ruleset');
+  for (const line of bare.split('\n')) {
+    if (line === '' || line === '}' || line.startsWith(INDENT)) continue;
+    const m = /^(?:add table|delete table|table) (\S+ \S+)(?: \{)?$/.exec(line);
+    if (!m || !tables.has(m[1] ?? '')) fail(`unexpected top-level line ${JSON.stringify(line)}`);
+  }
+}

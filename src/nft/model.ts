@@ -1,0 +1,131 @@
+// The nftables model: tables, chains, sets, maps and rules as typed data. Knows nothing of
+// Proxmox; the generator builds it, emit-text.ts / emit-json.ts turn it into `nft -f` input.
+// User-controlled text only ever sits in `str` values and comments; the emitters quote both.
+
+export type Family = 'inet' | 'ip' | 'ip6' | 'bridge' | 'netdev' | 'arp';
+export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting' | 'ingress';
+
+export interface TableRef {
+  family: Family;
+  name: string;
+}
+
+/** One `nft -f` script: applied as a single transaction, in order. */
+export interface Script {
+  commands: Command[];
+}
+
+export type Command =
+  /** `add table F N` (creates it if missing, so the delete below never fails). */
+  | { kind: 'add-table'; table: TableRef }
+  | { kind: 'delete-table'; table: TableRef }
+  /** `table F N { … }`: the full definition. */
+  | { kind: 'define-table'; table: Table };
+
+export interface Table {
+  family: Family;
+  name: string;
+  comment?: string;
+  sets: NamedSet[];
+  maps: NamedMap[];
+  chains: Chain[];
+}
+
+export interface BaseChainSpec {
+  type: 'filter' | 'nat' | 'route';
+  hook: Hook;
+  priority: number;
+  policy: 'accept' | 'drop';
+  /** netdev ingress only */
+  device?: string;
+}
+
+export interface Chain {
+  name: string;
+  base?: BaseChainSpec;
+  comment?: string;
+  rules: Rule[];
+}
+
+/** Key types of named sets and maps, as nft spells them (`ipv4_addr`, `ifname`, `ether_addr`, …). */
+export type KeyType = 'ipv4_addr' | 'ipv6_addr' | 'ether_addr' | 'ifname' | 'inet_service' | 'inet_proto' | 'mark';
+
+export interface NamedSet {
+  name: string;
+  /** One type, or several for a concatenation (`ifname . ether_addr`). */
+  type: KeyType | KeyType[];
+  interval: boolean;
+  autoMerge?: boolean;
+  comment?: string;
+  elements: Value[];
+}
+
+export interface NamedMap {
+  name: string;
+  type: KeyType | KeyType[];
+  interval?: boolean;
+  comment?: string;
+  elements: { key: Value; verdict: Verdict }[];
+}
+
+export interface Rule {
+  stmts: Stmt[];
+  comment?: string;
+}
+
+export type Verdict =
+  | { kind: 'accept' }
+  | { kind: 'drop' }
+  | { kind: 'return' }
+  | { kind: 'continue' }
+  | { kind: 'jump'; chain: string }
+  | { kind: 'goto'; chain: string };
+
+export type RejectWith =
+  | { kind: 'tcp-reset' }
+  /** icmpx/icmp/icmpv6 with a code name such as `port-unreachable`, `host-prohibited`, `admin-prohibited`. */
+  | { kind: 'icmpx' | 'icmp' | 'icmpv6'; code: string };
+
+export type Stmt =
+  | { kind: 'match'; left: Expr; op: '==' | '!='; right: Value }
+  | { kind: 'verdict'; verdict: Verdict }
+  | { kind: 'vmap'; key: Expr; map: string }
+  | { kind: 'counter' }
+  | { kind: 'limit'; rate: number; per: 'second' | 'minute' | 'hour' | 'day'; burst?: number }
+  | { kind: 'log'; prefix?: string; group?: number; level?: string }
+  | { kind: 'reject'; with?: RejectWith }
+  | { kind: 'ct-mark-set'; value: number }
+  | { kind: 'meta-mark-set'; value: number };
+
+export type PayloadProto = 'ether' | 'vlan' | 'arp' | 'ip' | 'ip6' | 'tcp' | 'udp' | 'udplite' | 'sctp' | 'dccp' | 'th' | 'icmp' | 'icmpv6';
+
+export type Expr =
+  /** e.g. `tcp dport`, `ip saddr`, `ether daddr`, `icmpv6 type`, `arp saddr ip` (field 'saddr ip'). */
+  | { kind: 'payload'; proto: PayloadProto; field: string }
+  | { kind: 'meta'; key: 'iifname' | 'oifname' | 'l4proto' | 'protocol' | 'nfproto' | 'pkttype' | 'ibrname' | 'obrname' | 'mark' }
+  | { kind: 'ct'; key: 'state' | 'mark' | 'status' | 'helper' }
+  /** `fib saddr type`, `fib daddr type`: address types (broadcast, multicast, local…). */
+  | { kind: 'fib'; flags: ('saddr' | 'daddr' | 'iif' | 'oif')[]; result: 'type' | 'oif' }
+  /** `EXPR & MASK`, as in `tcp flags & (fin | syn)`. */
+  | { kind: 'and'; expr: Expr; mask: Value }
+  | { kind: 'concat'; exprs: Expr[] };
+
+export type Value =
+  /** Quoted text (interface names). The emitter quotes it; never put it in a `sym`.
+   * Every `str` is an interface/bridge name: the emitters validate it (1..15 bytes, no `/ : " \`,
+   * whitespace or control characters) and throw NftNameError instead of altering it.
+   * A trailing `*` is literal (`\*`) unless `wildcard` is set, then it matches by prefix. */
+  | { kind: 'str'; value: string; wildcard?: boolean }
+  | { kind: 'num'; value: number }
+  /** A literal the generator controls: keywords and constants (`tcp`, `echo-request`, `established`,
+   * `broadcast`), IP and MAC addresses. The emitter refuses anything outside [A-Za-z0-9_.:/-]. */
+  | { kind: 'sym'; value: string }
+  | { kind: 'prefix'; addr: string; len: number }
+  | { kind: 'range'; from: Value; to: Value }
+  /** An anonymous set `{ a, b }`. */
+  | { kind: 'set'; elements: Value[] }
+  /** `@name` */
+  | { kind: 'set-ref'; name: string }
+  /** Flag lists such as `established,related` or `fin|syn` (joined by `sep`). */
+  | { kind: 'flags'; values: string[]; sep: ',' | '|' }
+  | { kind: 'concat'; values: Value[] };

@@ -1,0 +1,115 @@
+// [OPTIONS] lines → typed values per scope (pve-firewall's accepted syntax, src/data/options.ts).
+// A bad line is reported and ignored, so the option keeps its default.
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type * as ast from '../syntax/ast.js';
+import { LOG_LEVELS, type LogLevelName } from '../data/log-levels.js';
+import { findOption, OPTIONS, type OptionScope, type OptionSpec } from '../data/options.js';
+import type { LogRateLimit } from './ir.js';
+
+export type OptionValues = Map<string, boolean | number | string | null | LogRateLimit | string[]>;
+
+function scopeKeys(scope: OptionScope): string {
+  return OPTIONS.filter((o) => o.scope === scope && o.pveFirewall)
+    .map((o) => o.name)
+    .join(', ');
+}
+
+export function checkOptions(lines: readonly ast.OptionLine[], scope: OptionScope, diags: Diagnostics): OptionValues {
+  const values: OptionValues = new Map();
+  for (const line of lines) {
+    const spec = findOption(scope, line.key.value);
+    if (!spec || !spec.pveFirewall) {
+      diags.error('unknown-option', line.key.span, `unknown ${scope} option '${line.key.value}', expected one of ${scopeKeys(scope)}`);
+      continue;
+    }
+    const v = checkValue(spec, line.value, diags);
+    if (v !== undefined) values.set(spec.name, v);
+  }
+  return values;
+}
+
+function bad(diags: Diagnostics, spec: OptionSpec, value: ast.Located<string>, expected: string): undefined {
+  diags.error('invalid-option-value', value.span,
+    `invalid value '${value.value}' for option '${spec.name}', expected ${expected}`);
+  return undefined;
+}
+
+function checkValue(spec: OptionSpec, value: ast.Located<string>, diags: Diagnostics) {
+  const v = value.value;
+  const t = spec.type;
+  switch (t.kind) {
+    case 'boolean':
+      if (v === '0' || v === '1') return v === '1';
+      return bad(diags, spec, value, '0 or 1');
+    case 'integer': {
+      if (!/^\d+$/.test(v)) return bad(diags, spec, value, 'a whole number');
+      const n = Number(v);
+      if (t.min !== undefined && n < t.min) return bad(diags, spec, value, `a number of at least ${t.min}`);
+      if (t.max !== undefined && n > t.max) return bad(diags, spec, value, `a number of at most ${t.max}`);
+      return n;
+    }
+    case 'enable-timestamp':
+      if (!/^\d+$/.test(v)) return bad(diags, spec, value, '0, 1 or a unix timestamp');
+      return Number(v);
+    case 'enum': {
+      const found = t.values.find((x) => (t.caseInsensitive ? x.toLowerCase() === v.toLowerCase() : x === v));
+      return found ?? bad(diags, spec, value, orList(t.values));
+    }
+    case 'enum-list': {
+      if (v === '') return [];
+      const items = v.split(',');
+      const out: string[] = [];
+      for (const item of items) {
+        const found = t.values.find((x) => (t.caseInsensitive ? x.toLowerCase() === item.toLowerCase() : x === item));
+        if (!found) return bad(diags, spec, value, `a comma list of ${orList(t.values)}`);
+        out.push(found);
+      }
+      return out;
+    }
+    case 'log-level': {
+      if (v === '' && t.allowEmpty) return null;
+      const name = (t.caseInsensitive ? v.toLowerCase() : v) as LogLevelName;
+      if (name in LOG_LEVELS) return LOG_LEVELS[name];
+      return bad(diags, spec, value, orList(Object.keys(LOG_LEVELS)));
+    }
+    case 'log-ratelimit':
+      return parseRateLimit(v) ?? bad(diags, spec, value, "'enable=0|1,rate=N/second|minute|hour|day,burst=N'");
+    default:
+      return v;
+  }
+}
+
+function orList(xs: readonly string[]): string {
+  return xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
+}
+
+/** `[enable=]0|1[,rate=N/unit][,burst=N]` (pve-firewall's property string; defaults 1, 1/second, 5). */
+export function parseRateLimit(text: string): LogRateLimit | undefined {
+  const r: LogRateLimit = { enabled: true, rate: 1, per: 'second', burst: 5 };
+  const parts = text.split(',');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!.trim();
+    const m = /^(?:(\w+)=)?(.*)$/.exec(part);
+    const key = m?.[1] ?? (i === 0 ? 'enable' : undefined);
+    const val = m?.[2] ?? '';
+    if (key === 'enable' && /^[01]$/.test(val)) r.enabled = val === '1';
+    else if (key === 'rate') {
+      const rm = /^(\d+)\/(second|minute|hour|day)$/.exec(val);
+      if (!rm || Number(rm[1]) < 1) return undefined;
+      r.rate = Number(rm[1]);
+      r.per = rm[2] as LogRateLimit['per'];
+    } else if (key === 'burst' && /^\d+$/.test(val) && Number(val) >= 1) r.burst = Number(val);
+    else return undefined;
+  }
+  return r;
+}
+
+/** The value of an option, or its effective default. */
+export function optionValue<T>(values: OptionValues, scope: OptionScope, name: string): T {
+  if (values.has(name)) return values.get(name) as T;
+  const spec = findOption(scope, name);
+  const d = spec?.default ?? null;
+  if (spec?.type.kind === 'log-level') return (typeof d === 'string' ? LOG_LEVELS[d as LogLevelName] : null) as T;
+  if (spec?.type.kind === 'log-ratelimit' && typeof d === 'string') return parseRateLimit(d) as T;
+  return d as T;
+}

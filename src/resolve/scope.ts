@@ -1,0 +1,72 @@
+// Name lookup with pve-firewall's scoping: `dc/x` = cluster only, `guest/x` = this guest only,
+// no prefix = guest first, then cluster. Host, cluster and group rules see only the cluster.
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type * as ast from '../syntax/ast.js';
+import type { AliasDef, Definitions } from './collect-definitions.js';
+import type { IpSetTable } from './resolve-ipsets.js';
+import type { IpSet } from './ir.js';
+
+export class Scope {
+  constructor(
+    readonly cluster: Definitions | null,
+    readonly guest: Definitions | null,
+    readonly vmid: number | null,
+    readonly ipsets: IpSetTable,
+    /** false when checking a file alone: then unscoped and dc/ names cannot be judged. */
+    readonly clusterKnown: boolean,
+  ) {}
+
+  /** Cluster-only view, for security-group rules. */
+  clusterOnly(): Scope {
+    return new Scope(this.cluster, null, null, this.ipsets, this.clusterKnown);
+  }
+
+  private where(scope: 'dc' | 'guest' | 'sdn' | null): Definitions[] {
+    if (scope === 'dc') return this.cluster ? [this.cluster] : [];
+    if (scope === 'guest') return this.guest ? [this.guest] : [];
+    if (scope === 'sdn') return [];
+    return [this.guest, this.cluster].filter((d): d is Definitions => d !== null);
+  }
+
+  /** Whether a failed lookup in `scope` can be reported (false: the cluster file was not given). */
+  canJudge(scope: 'dc' | 'guest' | 'sdn' | null): boolean {
+    return scope === 'guest' || this.clusterKnown || this.cluster !== null;
+  }
+
+  alias(ref: ast.AliasRef, diags: Diagnostics): AliasDef | undefined {
+    const name = ref.name.value.toLowerCase();
+    for (const defs of this.where(ref.scope?.value ?? null)) {
+      const a = defs.aliases.get(name);
+      if (a) return a;
+    }
+    if (this.canJudge(ref.scope?.value ?? null)) {
+      diags.error('unknown-alias', ref.span, `unknown alias '${refText(ref)}'`);
+    }
+    return undefined;
+  }
+
+  ipset(ref: ast.IpsetRef, diags: Diagnostics): IpSet | undefined {
+    const name = ref.name.value.toLowerCase();
+    const scope = ref.scope?.value ?? null;
+    if (scope === 'sdn') {
+      diags.error('unsupported-sdn-ipset', ref.span, `SDN ipsets ('+sdn/…') are not supported yet`);
+      return undefined;
+    }
+    if ((scope === null || scope === 'guest') && this.guest?.ipsets.has(name)) {
+      return this.ipsets.get(this.guest.ipsets.get(name)!, 'guest', this.vmid, this);
+    }
+    if ((scope === null || scope === 'dc') && this.cluster?.ipsets.has(name)) {
+      return this.ipsets.get(this.cluster.ipsets.get(name)!, 'dc', null, this.clusterOnly());
+    }
+    if (this.canJudge(scope)) diags.error('unknown-ipset', ref.span, `unknown ipset '${ref.scope ? `${ref.scope.value}/` : ''}${ref.name.value}'`);
+    return undefined;
+  }
+
+  group(name: ast.Located<string>): ast.GroupSection | undefined {
+    return this.cluster?.groups.get(name.value.toLowerCase());
+  }
+}
+
+function refText(ref: ast.AliasRef): string {
+  return `${ref.scope ? `${ref.scope.value}/` : ''}${ref.name.value}`;
+}

@@ -1,0 +1,89 @@
+// parseFile: text → ast.ConfigFile. Never throws on user input: lines the grammar cannot read
+// become `syntax-error` diagnostics (the line is then ignored, as pve-firewall ignores it).
+import type { Diagnostics } from '../diag/diagnostic.js';
+import type { SourceFile, Span } from '../diag/span.js';
+import type * as ast from './ast.js';
+import { parse, SyntaxError as PegSyntaxError } from './generated/pve-fw.js';
+
+type LineRule = 'OptionLineOnly' | 'AliasLineOnly' | 'IpsetEntryOnly' | 'RuleLineOnly';
+
+const LINE_RULE: Record<ast.Section['kind'], LineRule | null> = {
+  options: 'OptionLineOnly',
+  aliases: 'AliasLineOnly',
+  ipset: 'IpsetEntryOnly',
+  rules: 'RuleLineOnly',
+  group: 'RuleLineOnly',
+  'unknown-section': null,
+};
+
+const WHAT: Record<LineRule, string> = {
+  OptionLineOnly: 'option line',
+  AliasLineOnly: 'alias line',
+  IpsetEntryOnly: 'ipset entry',
+  RuleLineOnly: 'rule line',
+};
+
+export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile {
+  // Every line needs its end of line in the grammar; a final newline is added, never shown.
+  const input = file.text.endsWith('\n') ? file.text : `${file.text}\n`;
+  const tree = parse(input, { grammarSource: file }) as ast.ConfigFile;
+  for (const line of tree.preamble) {
+    if (line.kind === 'bad-line') {
+      diags.error('no-section', line.span, 'line outside of any section, expected a section header such as [RULES]');
+    }
+  }
+  for (const section of tree.sections) {
+    const rule = LINE_RULE[section.kind];
+    if (rule === null) continue; // an unknown section is reported once, by its header
+    for (const line of section.body) {
+      if (line.kind === 'bad-line') reportBadLine(line, rule, diags);
+    }
+  }
+  return tree;
+}
+
+/** Re-parse one bad line alone to find where it goes wrong and what was expected there. */
+function reportBadLine(line: ast.BadLine, rule: LineRule, diags: Diagnostics): void {
+  try {
+    parse(line.text, { grammarSource: line.span.file, startRule: rule });
+  } catch (e) {
+    if (!(e instanceof PegSyntaxError)) throw e;
+    const at = e.location.start.offset;
+    diags.error('syntax-error', tokenSpan(line, at), syntaxMessage(line.text, at, e, rule));
+    return;
+  }
+  // The line parses alone but not in its file: only possible through a grammar bug.
+  diags.error('syntax-error', line.span, `cannot read this ${WHAT[rule]}`);
+}
+
+function tokenSpan(line: ast.BadLine, at: number): Span {
+  const rest = line.text.slice(at);
+  const len = Math.max(1, /^[^\s]*/.exec(rest)?.[0].length ?? 1);
+  const start = { offset: line.span.start.offset + at, line: line.span.start.line, column: line.span.start.column + at };
+  const n = Math.min(len, Math.max(1, line.text.length - at));
+  return { file: line.span.file, start, end: { ...start, offset: start.offset + n, column: start.column + n } };
+}
+
+function syntaxMessage(text: string, at: number, e: PegSyntaxError, rule: LineRule): string {
+  const expected = describeExpected(e);
+  const token = /^[^\s]*/.exec(text.slice(at))?.[0] ?? '';
+  const found = at >= text.length ? `unexpected end of ${WHAT[rule]}` : `unexpected '${token}'`;
+  return expected ? `${found}, expected ${expected}` : found;
+}
+
+function describeExpected(e: PegSyntaxError): string {
+  const names = new Set<string>();
+  for (const x of e.expected) {
+    if (x.type === 'other') names.add(x.description);
+    else if (x.type === 'literal') {
+      if (x.text === '\n' || x.text === '\r') names.add('end of line');
+      else if (x.text.trim() !== '') names.add(`'${x.text}'`);
+    } else if (x.type === 'end') names.add('end of line');
+    // character classes are whitespace or parts of named tokens: not worth listing
+  }
+  // Where a comment may start, the line may also end (peggy does not list the `!.` that says so).
+  if (names.has('comment')) names.add('end of line');
+  const list = [...names].sort();
+  if (list.length <= 1) return list[0] ?? '';
+  return `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+}

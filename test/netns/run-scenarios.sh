@@ -1,0 +1,253 @@
+#!/bin/bash
+# run-scenarios.sh DIR : runs the scenarios in DIR/scenarios.txt in the netns lab (lab.sh) and
+# prints machine-readable lines on stdout. Runs inside the kernel lab (qemu, Debian kernel) or
+# directly on a kernel with bridge reject/conntrack. Needs root, nft, ip, python3.
+# Every packet stays inside namespaces created here (prefix $LAB_PREFIX, default fwlab-);
+# nothing is loaded into, changed in or sent from the root namespace. Everything is torn down
+# at exit.
+#
+# ---- scenarios.txt format (one command per line; '#' comments and blank lines ignored;
+#      fields split on blanks, so no field may contain blanks except exec's COMMAND) ----
+#   scenario NAME RULESET [brnf=0|1] [fresh]
+#       Starts a scenario. First scenario (or 'fresh'): build the topology and start the
+#       servers; later ones reuse it. Then: `nft flush ruleset` in ${P}host, modprobe
+#       br_netfilter, bridge-nf-call-iptables/ip6tables := brnf (default 1, like a Proxmox
+#       host), `nft -f DIR/RULESET` in ${P}host (RULESET '-' = load nothing).
+#       Prints: RESULT NAME LOADED | RESULT NAME LOADFAIL rc=<n> <first error line>
+#       After LOADFAIL every probe/flood/dhcp of that scenario prints RESULT ID SKIPPED.
+#   probe ID FROM tcp|udp HOST PORT [timeout=S]
+#       Client connection from node FROM. tcp -> OPEN|REFUSED|UNREACH|TIMEOUT,
+#       udp -> REPLY|REFUSED|UNREACH|TIMEOUT. Consecutive probe lines run in PARALLEL
+#       (any other line is a barrier). Prints: RESULT ID <status>
+#   flood ID FROM DST_MAC HOST PORT [vlan=N]
+#       One hand-made TCP SYN from FROM's eth0 (its own MAC and IP of HOST's family) to
+#       Ethernet DST_MAC (a MAC or a node name), IP HOST, dport PORT. Counts, during the next
+#       second, netdev-ingress on eth0 of every node: RSTs coming back to FROM and copies of the
+#       SYN arriving at each other node. Prints:
+#       RESULT ID rst=<n> syn_outside=<n> syn_vm100=<n> syn_vm101=<n> syn_vm102=<n> syn_ct200=<n>
+#       (the sender's own syn_ field is omitted)
+#   dhcp ID FROM LISTENER
+#       FROM's eth0 sends a DHCPDISCOVER (0.0.0.0:68 -> 255.255.255.255:67, broadcast MAC)
+#       while node LISTENER listens on UDP 0.0.0.0:67. Prints RESULT ID GOT <ip>:<port> | TIMEOUT
+#   exec ID NODE COMMAND...
+#       sh -c COMMAND in node NODE's namespace, cwd DIR, env LAB_PREFIX, PROBE (probe.py path).
+#       Prints: RESULT ID rc=<n>  followed by its stdout+stderr as lines "OUT ID <line>"
+# Nodes: host outside vm100 vm101 vm102 ct200 (see lab.sh for MACs/addresses).
+# HOST is a literal IPv4/IPv6 address.
+# Servers (TCP echo / UDP echo, IPv4+IPv6) run in every node on $TCP_PORTS / $UDP_PORTS.
+# Other output lines: "LAB kernel=<uname -r> nft=<ver>", "LAB features bridge_reject=yes|no
+# bridge_ct=yes|no ibrname=yes|no", "ERROR <text>" (bad line etc.), and "DONE" at the very end.
+# Exit code: 0 after DONE (probe outcomes do not change it), 2 on usage / lab setup failure.
+set -u
+TCP_PORTS=${TCP_PORTS:-22,23,80,443,3128,5900,8006,8080,9000:9010}
+UDP_PORTS=${UDP_PORTS:-53,123,161,514,9000:9010}
+PROBE_TIMEOUT=${PROBE_TIMEOUT:-2}
+FRAME_SPORT_BASE=20000        # hand-made SYNs use sport 20000..20999 (below the ephemeral range)
+
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+DIR=${1:-}
+[ -n "$DIR" ] && [ -f "$DIR/scenarios.txt" ] || { echo "usage: $0 DIR   (DIR/scenarios.txt)" >&2; exit 2; }
+DIR=$(cd "$DIR" && pwd)
+PROBE=$here/probe.py
+export PROBE LAB_PREFIX=${LAB_PREFIX:-fwlab-}
+# shellcheck source=lab.sh
+. "$here/lab.sh"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fwlab-run.XXXXXX")
+trap 'lab_down; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+lab_started=0
+scen=""; scen_ok=1; flood_n=0
+
+features() {
+  local t=$WORK/feat.nft k r ct ib
+  printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority 0; tcp dport 1 reject with tcp reset; }\n}\n' > "$t"
+  H nft -c -f "$t" >/dev/null 2>&1 && r=yes || r=no
+  printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority 0; ct state established accept; }\n}\n' > "$t"
+  H nft -c -f "$t" >/dev/null 2>&1 && ct=yes || ct=no
+  printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority 0; meta ibrname "vmbr0" accept; }\n}\n' > "$t"
+  H nft -c -f "$t" >/dev/null 2>&1 && ib=yes || ib=no
+  echo "LAB features bridge_reject=$r bridge_ct=$ct ibrname=$ib"
+}
+
+obs_load() { # netdev ingress observers on eth0 of every node except host
+  local n
+  for n in outside $LAB_GUESTS; do
+    lab_exec "$n" nft -f - <<EOF || echo "ERROR observer table in $n failed"
+table netdev labobs {
+  counter syn { }
+  counter rst { }
+  chain in {
+    type filter hook ingress device "eth0" priority -500; policy accept;
+    tcp sport $FRAME_SPORT_BASE-$((FRAME_SPORT_BASE+999)) tcp flags & (syn | ack) == syn counter name "syn"
+    tcp dport $FRAME_SPORT_BASE-$((FRAME_SPORT_BASE+999)) tcp flags & rst == rst counter name "rst"
+  }
+}
+EOF
+  done
+}
+
+obs_read() { # -> file WORK/obs.N with "node syn rst" lines (parallel nft calls)
+  local out=$1 n
+  for n in outside $LAB_GUESTS; do
+    ( lab_exec "$n" nft list counters table netdev labobs 2>/dev/null \
+        | awk -v n="$n" '/counter syn/{c="s"} /counter rst/{c="r"} /packets/{v[c]=$2} END{print n, v["s"]+0, v["r"]+0}' \
+        > "$WORK/obs.$n" ) &
+  done
+  wait
+  cat "$WORK"/obs.* > "$out"; rm -f "$WORK"/obs.*
+}
+
+lab_start() {
+  lab_up || { echo "ERROR lab_up failed"; exit 2; }
+  local n i
+  rm -f "$WORK"/ready.*
+  for n in $LAB_NODES; do
+    lab_exec "$n" python3 "$PROBE" serve --tcp "$TCP_PORTS" --udp "$UDP_PORTS" \
+      --ready-file "$WORK/ready.$n" >/dev/null 2>"$WORK/serve.$n.err" &
+  done
+  obs_load
+  for i in $(seq 200); do
+    [ "$(ls "$WORK" | grep -c '^ready\.')" = 6 ] && break; sleep 0.1
+  done
+  [ "$(ls "$WORK" | grep -c '^ready\.')" = 6 ] || { echo "ERROR servers did not start: $(cat "$WORK"/serve.*.err)"; }
+  lab_started=1
+}
+
+node_ok() { case " $LAB_NODES " in *" $1 "*) return 0;; esac; echo "RESULT $2 ERROR unknown node $1"; return 1; }
+
+# --- probe blocks: collected, then run in parallel per source node ---
+pending=()   # "ID FROM proto host port timeout"
+flush_probes() {
+  [ ${#pending[@]} -gt 0 ] || return 0
+  local line id from rest n
+  declare -A groups=()
+  for line in "${pending[@]}"; do
+    read -r id from rest <<<"$line"
+    groups[$from]+="$id $rest"$'\n'
+  done
+  for n in "${!groups[@]}"; do
+    printf '%s' "${groups[$n]}" | lab_exec "$n" python3 "$PROBE" batch --timeout "$PROBE_TIMEOUT" > "$WORK/batch.$n" 2>&1 &
+  done
+  wait
+  declare -A res=()
+  for n in "${!groups[@]}"; do
+    while read -r tag id st; do [ "$tag" = RESULT ] && res[$id]=$st; done < "$WORK/batch.$n"
+  done
+  for line in "${pending[@]}"; do
+    read -r id from rest <<<"$line"
+    echo "RESULT $id ${res[$id]:-ERROR no result ($(head -c 200 "$WORK/batch.$from" | tr '\n' ' '))}"
+  done
+  rm -f "$WORK"/batch.*
+  pending=()
+}
+
+do_scenario() { # NAME RULESET [opts]
+  local name=$1 rs=$2 brnf=1 fresh=0 o rc err; shift 2
+  for o in "$@"; do
+    case $o in brnf=0|brnf=1) brnf=${o#brnf=};; fresh) fresh=1;; *) echo "ERROR scenario $name: unknown option $o";; esac
+  done
+  scen=$name; scen_ok=1
+  if [ $lab_started = 0 ] || [ $fresh = 1 ]; then lab_start; fi
+  H nft flush ruleset
+  modprobe br_netfilter 2>/dev/null
+  for f in iptables ip6tables; do
+    [ -e /proc/sys/net/bridge/bridge-nf-call-$f ] || continue
+    H sh -c "echo $brnf > /proc/sys/net/bridge/bridge-nf-call-$f"
+  done
+  [ "$brnf" = 1 ] && ! [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && echo "ERROR br_netfilter not available"
+  if [ "$rs" = - ]; then echo "RESULT $name LOADED"; return; fi
+  err=$(cd "$DIR" && H nft -f "$rs" 2>&1); rc=$?
+  if [ $rc = 0 ]; then echo "RESULT $name LOADED"
+  else
+    scen_ok=0
+    echo "RESULT $name LOADFAIL rc=$rc $(printf '%s\n' "$err" | grep -m1 -i 'error' | tr -s ' \t' ' ')"
+    printf '%s\n' "$err" | head -n 20 | sed "s/^/OUT $name /"
+  fi
+}
+
+do_flood() { # ID FROM DST HOST PORT [vlan=N]
+  local id=$1 from=$2 dst=$3 host=$4 port=$5 vlan="" o sip b a n s r line
+  shift 5
+  for o in "$@"; do case $o in vlan=*) vlan="--vlan ${o#vlan=}";; *) echo "ERROR flood $id: unknown option $o";; esac; done
+  [ -n "${LAB_MAC[$dst]:-}" ] && dst=${LAB_MAC[$dst]}
+  case $host in *:*) sip=${LAB_IP6[$from]};; *) sip=${LAB_IP4[$from]};; esac
+  flood_n=$((flood_n + 1))
+  obs_read "$WORK/before"
+  # shellcheck disable=SC2086
+  lab_exec "$from" python3 "$PROBE" frame eth0 --dst-mac "$dst" --src-ip "$sip" --dst-ip "$host" \
+    --dport "$port" --sport $((FRAME_SPORT_BASE + flood_n % 1000)) $vlan || echo "ERROR flood $id: send failed"
+  sleep 1
+  obs_read "$WORK/after"
+  line="RESULT $id"
+  declare -A s0=() r0=()
+  while read -r n s r; do s0[$n]=$s; r0[$n]=$r; done < "$WORK/before"
+  local rst=0 syns=""
+  while read -r n s r; do
+    if [ "$n" = "$from" ]; then rst=$((r - ${r0[$n]:-0}))
+    else syns+=" syn_$n=$((s - ${s0[$n]:-0}))"; fi
+  done < <(for n in outside $LAB_GUESTS; do grep "^$n " "$WORK/after"; done)
+  echo "$line rst=$rst$syns"
+}
+
+do_dhcp() { # ID FROM LISTENER
+  local id=$1 from=$2 lis=$3 i
+  rm -f "$WORK/dhcp.ready" "$WORK/dhcp.out"
+  lab_exec "$lis" python3 "$PROBE" listen-udp 67 --timeout 4 --ready-file "$WORK/dhcp.ready" > "$WORK/dhcp.out" 2>&1 &
+  local lp=$!
+  for i in $(seq 100); do [ -e "$WORK/dhcp.ready" ] && break; sleep 0.1; done
+  lab_exec "$from" python3 "$PROBE" dhcp eth0 --count 2 || echo "ERROR dhcp $id: send failed"
+  wait $lp
+  echo "RESULT $id $(head -n1 "$WORK/dhcp.out")"
+}
+
+do_exec() { # ID NODE COMMAND...
+  local id=$1 n=$2 rc; shift 2
+  node_ok "$n" "$id" || return
+  (cd "$DIR" && lab_exec "$n" sh -c "$*") > "$WORK/exec.out" 2>&1; rc=$?
+  echo "RESULT $id rc=$rc"
+  sed "s/^/OUT $id /" "$WORK/exec.out"
+}
+
+echo "LAB kernel=$(uname -r) nft=$(nft --version 2>/dev/null | awk '{print $2}')"
+lineno=0
+while IFS= read -r raw || [ -n "$raw" ]; do
+  lineno=$((lineno + 1))
+  line=${raw%%#*}
+  read -r -a f <<<"$line"
+  [ ${#f[@]} -gt 0 ] || continue
+  [ "${f[0]}" = probe ] || flush_probes
+  if [ "${f[0]}" != scenario ] && [ -z "$scen" ]; then echo "ERROR line $lineno: '${f[0]}' before any scenario"; continue; fi
+  case ${f[0]} in
+    scenario)
+      [ ${#f[@]} -ge 3 ] || { echo "ERROR line $lineno: scenario NAME RULESET [brnf=0|1] [fresh]"; continue; }
+      do_scenario "${f[@]:1}"
+      [ "${features_done:-}" ] || { features; features_done=1; }
+      ;;
+    probe)
+      [ ${#f[@]} -ge 6 ] || { echo "ERROR line $lineno: probe ID FROM tcp|udp HOST PORT [timeout=S]"; continue; }
+      [ $scen_ok = 1 ] || { echo "RESULT ${f[1]} SKIPPED"; continue; }
+      node_ok "${f[2]}" "${f[1]}" || continue
+      t=$PROBE_TIMEOUT; [ "${f[6]:-}" ] && t=${f[6]#timeout=}
+      pending+=("${f[1]} ${f[2]} ${f[3]} ${f[4]} ${f[5]} $t")
+      ;;
+    flood)
+      [ ${#f[@]} -ge 6 ] || { echo "ERROR line $lineno: flood ID FROM DST_MAC HOST PORT [vlan=N]"; continue; }
+      [ $scen_ok = 1 ] || { echo "RESULT ${f[1]} SKIPPED"; continue; }
+      node_ok "${f[2]}" "${f[1]}" && do_flood "${f[@]:1}"
+      ;;
+    dhcp)
+      [ ${#f[@]} -ge 4 ] || { echo "ERROR line $lineno: dhcp ID FROM LISTENER"; continue; }
+      [ $scen_ok = 1 ] || { echo "RESULT ${f[1]} SKIPPED"; continue; }
+      node_ok "${f[2]}" "${f[1]}" && node_ok "${f[3]}" "${f[1]}" && do_dhcp "${f[@]:1}"
+      ;;
+    exec)
+      [ ${#f[@]} -ge 4 ] || { echo "ERROR line $lineno: exec ID NODE COMMAND..."; continue; }
+      read -r _ id n cmd <<<"$line"
+      do_exec "$id" "$n" "$cmd"
+      ;;
+    *) echo "ERROR line $lineno: unknown command ${f[0]}";;
+  esac
+done < "$DIR/scenarios.txt"
+flush_probes
+echo DONE
