@@ -32,7 +32,7 @@ export class LoadError extends Error {
   override readonly name = 'LoadError';
   constructor(
     message: string,
-    readonly code: 'missing-root' | 'invalid-node' | 'unreadable',
+    readonly code: 'missing-root' | 'invalid-node' | 'missing-file' | 'unreadable',
   ) {
     super(message);
   }
@@ -120,7 +120,7 @@ export async function readSource(file: string, reader: SourceReader = nodeReader
   try {
     return sourceFile(file, await reader.readFile(file));
   } catch (e) {
-    throw new LoadError(`cannot read '${file}': ${errnoMessage(e)}`, 'unreadable');
+    throw new LoadError(`cannot read '${file}': ${errnoMessage(e)}`, isErrno(e, 'ENOENT') ? 'missing-file' : 'unreadable');
   }
 }
 

@@ -342,7 +342,7 @@ export function checkPorts(list: ast.PortList, diags: Diagnostics): ir.PortRange
       continue;
     }
     const [from, to] = item.kind === 'port' ? [item.port, item.port] : [item.from, item.to];
-    for (const p of [from, to]) {
+    for (const p of from === to ? [from] : [from, to]) {
       if (p < 1 || p > 65535) {
         diags.error('invalid-port', item.span, `port ${p} is out of range (1..65535)`);
         ok = false;

@@ -92,6 +92,11 @@ function readItems(list: Item[], type: 'qemu' | 'lxc', nic: ast.NicConf, diags: 
       return;
     }
     keys.add(slot);
+    if (type === 'qemu' && key === 'model') {
+      // the long form: `model=virtio,macaddr=…`
+      nic.model = item.value.value;
+      return;
+    }
     if (slot === 'model') {
       nic.model = key;
       nic.mac = checkMac(item.value, diags);
@@ -102,7 +107,7 @@ function readItems(list: Item[], type: 'qemu' | 'lxc', nic: ast.NicConf, diags: 
 }
 
 function isModelKey(key: string, value: string): boolean {
-  return QEMU_MODELS.has(key) || (key !== 'macaddr' && MAC_SHAPE.test(value));
+  return key === 'model' || QEMU_MODELS.has(key) || (key !== 'macaddr' && MAC_SHAPE.test(value));
 }
 
 function readItem(key: string, item: Item, type: 'qemu' | 'lxc', nic: ast.NicConf, diags: Diagnostics): void {

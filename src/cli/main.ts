@@ -1,0 +1,262 @@
+// The fwgen command line: parse arguments, call load/compile, print, return an exit code. Only
+// wires; all output goes through `io` (tests pass fakes). No colours: the output ends up in journald.
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { compile } from '../compile.js';
+import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
+import { renderAll, toJson } from '../diag/render.js';
+import type { SourceFile } from '../diag/span.js';
+import { detectLocalNetwork, shortHostname } from '../load/detect-local-network.js';
+import { LoadError, loadTree, nodeReader, readSource } from '../load/load-tree.js';
+import { parseCidrText } from '../resolve/check-address.js';
+import type { FileScope } from '../resolve/input.js';
+import type * as ir from '../resolve/ir.js';
+import { checkFile } from '../resolve/resolve-config.js';
+import type * as ast from '../syntax/ast.js';
+import { parseCorosyncConf } from '../syntax/parse-corosync-conf.js';
+import { parseFile } from '../syntax/parse.js';
+import { parseGuestConf } from '../syntax/parse-guest-conf.js';
+
+export interface Io {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  readFile(path: string): Promise<string>;
+  readStdin(): Promise<string>;
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+  /** Defaults: os.hostname(), detectLocalNetwork, the clock. Tests replace them. */
+  hostname?(): string;
+  detectLocalNetwork?(node: string, corosync: ast.CorosyncConf | null): Promise<ir.Cidr[]>;
+  now?(): number;
+}
+
+export function nodeIo(): Io {
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    readFile: nodeReader.readFile,
+    readStdin: nodeReader.readStdin,
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+  };
+}
+
+export const EXIT = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
+
+/** A mistake in how fwgen was called: printed as `fwgen: message`, exit 2, never a stack. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const SCOPES = ['cluster', 'host', 'guest', 'vnet', 'qemu', 'lxc'] as const;
+type CheckScope = (typeof SCOPES)[number];
+
+const CHECK_HELP = `
+Scopes come from the file name unless --scope is given: cluster.fw → cluster, host.fw → host,
+<vmid>.fw → guest, sdn/firewall/*.fw → vnet, qemu-server/*.conf → qemu, lxc/*.conf → lxc,
+corosync.conf → corosync. '-' reads standard input and needs --scope.
+
+Output (stdout): the diagnostics, compiler style (path:line:col: severity: message [code]),
+then one summary line such as '2 errors, 1 warning'; nothing at all when the files are clean.
+With --json: a JSON array of diagnostics (file, range, severity, code, message, notes), always.
+
+Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.`;
+
+const COMPILE_HELP = `
+The ruleset goes to stdout; diagnostics and a summary line go to stderr. As pve-firewall does,
+an invalid line or rule is left out with an error and the rest is compiled; with --strict no
+ruleset is printed when any error exists.
+
+Exit status: 0 ok (warnings allowed), 1 config errors, 2 usage error, 70 internal error.
+
+Example: fwgen compile --root fixtures/basic --node pve1 --localnet 192.0.2.0/24`;
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let status: number = EXIT.ok;
+  const program = new Command('fwgen')
+    .description('Compile Proxmox VE firewall configs to nftables (a drop-in for pve-firewall)')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => write(`fwgen: ${s.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError('(run fwgen --help for usage)');
+
+  program
+    .command('check')
+    .description('check firewall files (.fw) and guest configs (.conf) without compiling')
+    .argument('<file...>', "files to check, '-' for standard input")
+    .option('--root <dir>', 'a /etc/pve tree whose firewall/cluster.fw guest and host files see')
+    .addOption(new Option('--scope <scope>', 'what the files are (default: from their names)').choices(SCOPES))
+    .option('--json', 'print diagnostics as a JSON array')
+    .addHelpText('after', CHECK_HELP)
+    .action(async (files: string[], opts: { root?: string; scope?: CheckScope; json?: boolean }) => {
+      status = await runCheck(files, opts, io);
+    });
+
+  program
+    .command('compile')
+    .description("compile one node's view of a /etc/pve tree to an nftables ruleset")
+    .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
+    .option('--node <name>', 'the node to compile for (default: the short host name)')
+    .option('--localnet <cidr>', "the local network (default: detected as pve-firewall does; the cluster alias 'local_network' wins)")
+    .addOption(new Option('--format <format>', 'output format').choices(['nft', 'json']).default('nft'))
+    .option('--strict', 'print no ruleset when any error exists')
+    .addHelpText('after', COMPILE_HELP)
+    .action(async (opts: CompileFlags) => {
+      status = await runCompile(opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (e) {
+    return failure(e, io);
+  }
+}
+
+function failure(e: unknown, io: Io): number {
+  if (e instanceof CommanderError) {
+    // --help and --version end here with 0; parse errors were already printed by commander.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (e instanceof UsageError || e instanceof LoadError) {
+    io.stderr(`fwgen: ${e.message}\n`);
+    return EXIT.usage;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr(`fwgen: internal error: ${message}\n`);
+  if (io.env.FWGEN_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+  else io.stderr('fwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n');
+  return EXIT.internal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// check
+
+type Target = { kind: 'fw'; scope: FileScope } | { kind: 'conf'; type: 'qemu' | 'lxc' } | { kind: 'corosync' };
+
+async function runCheck(files: string[], opts: { root?: string; scope?: CheckScope; json?: boolean }, io: Io): Promise<number> {
+  const targets = files.map((f) => ({ name: f, target: targetOf(f, opts.scope) }));
+  const diags = new Diagnostics();
+  const clusterPath = opts.root === undefined ? null : path.join(opts.root, 'firewall', 'cluster.fw');
+  const cluster = clusterPath === null ? null : await readCluster(clusterPath, io);
+  for (const { name, target } of targets) {
+    const file = await readSource(name, io);
+    if (target.kind === 'conf') parseGuestConf(file, target.type, diags);
+    else if (target.kind === 'corosync') parseCorosyncConf(file, diags);
+    else {
+      const ast = parseFile(file, diags);
+      const isCluster = target.scope === 'cluster' || (clusterPath !== null && path.resolve(name) === path.resolve(clusterPath));
+      checkFile(ast, target.scope, isCluster ? null : cluster, diags);
+    }
+  }
+  const list = diags.sorted();
+  if (opts.json) io.stdout(`${JSON.stringify(list.map(toJson), null, 2)}\n`);
+  else if (list.length > 0) io.stdout(`${renderAll(list)}${summary(list)}\n`);
+  return diags.hasErrors ? EXIT.errors : EXIT.ok;
+}
+
+/** The root's cluster.fw, parsed quietly: its own diagnostics show only when it is checked itself. */
+async function readCluster(file: string, io: Io): Promise<ast.ConfigFile | null> {
+  let source: SourceFile;
+  try {
+    source = await readSource(file, io);
+  } catch (e) {
+    if (e instanceof LoadError && e.code === 'missing-file') return null; // a tree without one
+    throw e;
+  }
+  return parseFile(source, new Diagnostics());
+}
+
+function targetOf(file: string, scope: CheckScope | undefined): Target {
+  const s = scope ?? scopeFromName(file);
+  if (s === undefined) {
+    throw new UsageError(file === '-'
+      ? "reading standard input needs --scope (cluster, host, guest, vnet, qemu or lxc)"
+      : `cannot tell what '${file}' is from its name; use --scope cluster|host|guest|vnet|qemu|lxc`);
+  }
+  if (s === 'corosync') return { kind: 'corosync' };
+  if (s === 'qemu' || s === 'lxc') return { kind: 'conf', type: s };
+  return { kind: 'fw', scope: s };
+}
+
+function scopeFromName(file: string): CheckScope | 'corosync' | undefined {
+  if (file === '-') return undefined;
+  const p = file.split(path.sep).join('/');
+  const base = path.posix.basename(p);
+  if (base === 'cluster.fw') return 'cluster';
+  if (base === 'host.fw') return 'host';
+  if (base === 'corosync.conf') return 'corosync';
+  if (/(^|\/)sdn\/firewall\/[^/]+\.fw$/.test(p)) return 'vnet';
+  if (/^\d+\.fw$/.test(base)) return 'guest';
+  if (/(^|\/)qemu-server\/\d+\.conf$/.test(p)) return 'qemu';
+  if (/(^|\/)lxc\/\d+\.conf$/.test(p)) return 'lxc';
+  return undefined;
+}
+
+function summary(list: readonly Diagnostic[]): string {
+  const errors = list.filter((d) => d.severity === 'error').length;
+  const warnings = list.length - errors;
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  return `${n(errors, 'error')}, ${n(warnings, 'warning')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// compile
+
+interface CompileFlags {
+  root: string;
+  node?: string;
+  localnet?: string;
+  format: 'nft' | 'json';
+  strict?: boolean;
+}
+
+async function runCompile(opts: CompileFlags, io: Io): Promise<number> {
+  const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
+  const localFlag = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
+  const tree = await loadTree(opts.root, node);
+  if (tree.nodes.length > 0 && !tree.nodes.includes(node)) {
+    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${tree.nodes.join(', ')}); use --node`);
+  }
+  const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
+  const result = compile(tree, {
+    format: opts.format,
+    localNetwork,
+    now: io.now?.() ?? Math.floor(Date.now() / 1000),
+    strict: opts.strict === true,
+  });
+  if (result.diagnostics.length > 0) io.stderr(`${renderAll(result.diagnostics)}${summary(result.diagnostics)}\n`);
+  if (result.ruleset !== undefined) {
+    io.stdout(typeof result.ruleset === 'string' ? result.ruleset : `${JSON.stringify(result.ruleset, null, 2)}\n`);
+  }
+  return result.diagnostics.some((d) => d.severity === 'error') ? EXIT.errors : EXIT.ok;
+}
+
+function parseLocalnet(text: string): ir.Cidr[] {
+  const out: ir.Cidr[] = [];
+  for (const part of text.split(',')) {
+    const cidr = parseCidrText(part.trim());
+    if (cidr === undefined) throw new UsageError(`invalid --localnet '${part.trim()}', expected a CIDR such as 192.0.2.0/24`);
+    out.push(cidr);
+  }
+  return out;
+}
+
+async function detect(node: string, corosyncFile: SourceFile | null, io: Io): Promise<ir.Cidr[]> {
+  // Parsed again by compile(), which reports its diagnostics; here only the node list matters.
+  const corosync = corosyncFile ? parseCorosyncConf(corosyncFile, new Diagnostics()) : null;
+  return io.detectLocalNetwork ? io.detectLocalNetwork(node, corosync) : detectLocalNetwork(node, corosync);
+}
+
+function version(): string {
+  // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+  return pkg.version;
+}

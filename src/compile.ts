@@ -1,0 +1,88 @@
+// compile: the pure pipeline, sources → ruleset text/JSON + diagnostics. No I/O, no clock (the
+// caller passes `now`). Policy is pve-firewall's: a bad line or rule is dropped with a diagnostic
+// and the rest still compiles; `strict` withholds the ruleset when any error exists.
+import { Diagnostics, type Diagnostic } from './diag/diagnostic.js';
+import type { SourceFile } from './diag/span.js';
+import { generateRuleset } from './generate/generate-ruleset.js';
+import { emitJson } from './nft/emit-json.js';
+import { emitText } from './nft/emit-text.js';
+import { NftNameError } from './nft/quote.js';
+import type { GuestInput, ResolveInput } from './resolve/input.js';
+import type * as ir from './resolve/ir.js';
+import { checkFile, resolveConfig } from './resolve/resolve-config.js';
+import type * as ast from './syntax/ast.js';
+import { parseCorosyncConf } from './syntax/parse-corosync-conf.js';
+import { parseFile } from './syntax/parse.js';
+import { parseGuestConf } from './syntax/parse-guest-conf.js';
+
+/** What loadTree returns (or a test builds): one node's files, unparsed. */
+export interface CompileSources {
+  node: string;
+  cluster: SourceFile | null;
+  host: SourceFile | null;
+  guests: readonly { vmid: number; type: 'qemu' | 'lxc'; conf: SourceFile; fw: SourceFile | null }[];
+  corosync: SourceFile | null;
+  vnets?: readonly SourceFile[];
+}
+
+export interface CompileOptions {
+  format: 'nft' | 'json';
+  /** Detected or `--localnet`; the cluster alias `local_network` still wins (resolver). */
+  localNetwork: ir.Cidr[];
+  /** Unix seconds, for the cluster `enable: <timestamp>` anti-lockout window. */
+  now: number;
+  /** No ruleset when any error exists (default: pve-firewall's best effort). */
+  strict?: boolean;
+}
+
+export interface CompileResult {
+  /** nft text (`format: 'nft'`) or the libnftables JSON document; absent when withheld. */
+  ruleset?: string | object;
+  config?: ir.Config;
+  /** Sorted by file and position. */
+  diagnostics: Diagnostic[];
+}
+
+export function compile(sources: CompileSources, options: CompileOptions): CompileResult {
+  const diags = new Diagnostics();
+  const input = parseSources(sources, options, diags);
+  const config = resolveConfig(input, diags, { reportSkipped: true });
+
+  // VNet files are not compiled (pve-firewall generates nothing for them) but are checked, so an
+  // error there shows up before proxmox-firewall would refuse the whole update over it.
+  for (const file of sources.vnets ?? []) checkFile(parseFile(file, diags), 'vnet', input.cluster, diags);
+
+  if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
+  const { script, warnings } = generateRuleset(config, { nodeName: sources.node });
+  diags.push(...warnings);
+  if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
+  let ruleset: string | object;
+  try {
+    ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
+  } catch (e) {
+    // The generator reports bad interface names itself; this is the emitter's last defence.
+    if (!(e instanceof NftNameError)) throw e;
+    diags.error('invalid-interface-name', undefined, `cannot write interface name '${e.ifname}': ${e.reason}`);
+    return { config, diagnostics: diags.sorted() };
+  }
+  return { ruleset, config, diagnostics: diags.sorted() };
+}
+
+function parseSources(sources: CompileSources, options: CompileOptions, diags: Diagnostics): ResolveInput {
+  const parse = (f: SourceFile | null): ast.ConfigFile | null => (f ? parseFile(f, diags) : null);
+  const guests: GuestInput[] = sources.guests.map((g) => ({
+    vmid: g.vmid,
+    type: g.type,
+    conf: parseGuestConf(g.conf, g.type, diags),
+    fw: parse(g.fw),
+  }));
+  return {
+    cluster: parse(sources.cluster),
+    host: parse(sources.host),
+    guests,
+    corosync: sources.corosync ? parseCorosyncConf(sources.corosync, diags) : null,
+    nodeName: sources.node,
+    localNetwork: options.localNetwork,
+    now: options.now,
+  };
+}

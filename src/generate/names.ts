@@ -1,0 +1,87 @@
+// Every name the generator puts into a ruleset: tables, chains, sets, maps, and the log prefixes.
+// Nothing else in src/generate spells a name, so renaming (or making placement configurable) is a
+// change here only. Generated names are `[a-z][a-z0-9_]*` plus `/` inside set names; none can be an
+// nft keyword (emit-text's assertIdentifier double-checks).
+import type * as ir from '../resolve/ir.js';
+
+export const DEFAULT_TABLE_NAME = 'fwgen';
+
+/** A (vmid, NIC) pair spelled for chain names: `g100_net0`. */
+function nicStem(vmid: number, nic: number): string {
+  return `g${vmid}_net${nic}`;
+}
+
+/** Keep what an nft identifier allows; the rest becomes `_` (set keys are generated anyway). */
+function sanitizeIdentifierPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9_./-]/g, '_');
+}
+
+export const names = {
+  inet: {
+    input: 'input',
+    output: 'output',
+    rejectChain: 'do_reject',
+    /** PVEFW-Drop / PVEFW-Reject, part 1: destination broadcast/multicast (drops only). */
+    noiseAddr: 'noise_addr',
+    /** PVEFW-Drop, part 2 (drops only). */
+    noiseDrop: 'noise_drop',
+    /** PVEFW-Reject, part 2 (SMB lines jump the reject chain). */
+    noiseReject: 'noise_reject',
+    smurfs: 'smurfs',
+    smurfLog: 'smurflog',
+    tcpFlags: 'tcpflags',
+    tcpFlagsLog: 'logflags',
+    blacklist: 'blacklist',
+  },
+  bridge: {
+    prerouting: 'prerouting',
+    postrouting: 'postrouting',
+    /** Bridge reject chain: reachable from prerouting only (nft-facts §1). */
+    rejectChain: 'do_reject',
+    noiseAddr: 'noise_addr',
+    noiseDrop: 'noise_drop',
+    noiseReject: 'noise_reject',
+    smurfLog: 'smurflog',
+    tcpFlags: 'tcpflags',
+    tcpFlagsLog: 'logflags',
+    blacklist: 'blacklist',
+    /** iifname → jump <nic>_out */
+    outByPort: 'out_by_port',
+    /** oifname → jump <nic>_in */
+    inByPort: 'in_by_port',
+    /** ether daddr → jump <nic>_in_pre */
+    inByMac: 'in_by_mac',
+    nicOut: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_out`,
+    nicInPre: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in_pre`,
+    nicIn: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in`,
+  },
+  /** Named set holding one family of an ipset: `v4_dc/management`, `v6_guest-100/ipfilter-net0`. */
+  ipset(key: string, family: ir.IpFamily): string {
+    return `v${family}_${sanitizeIdentifierPart(key)}`;
+  },
+
+  /** PF-like chain names used inside log prefixes (never nft identifiers). */
+  logChain: {
+    hostIn: 'PVEFW-HOST-IN',
+    hostOut: 'PVEFW-HOST-OUT',
+    guestIn: (device: string): string => `${device}-IN`,
+    guestOut: (device: string): string => `${device}-OUT`,
+    group: (group: string, dir: 'in' | 'out'): string => `GROUP-${group}-${dir === 'in' ? 'IN' : 'OUT'}`,
+    smurfs: 'PVEFW-smurflog',
+    tcpFlags: 'PVEFW-logflags',
+    blacklist: 'PVEFW-blacklist',
+  },
+
+  /** pve-firewall's NFLOG prefix `:<vmid>:<level>:<chain>: <message>` (SPEC d.14), read by
+   * pvefw-logger-compatible consumers. */
+  logPrefix(vmid: number, level: number, chain: string, message: string): string {
+    return `:${vmid}:${level}:${chain}: ${message}`;
+  },
+  /** Messages: rules log their configured action, policies `policy X: `, built-ins `DROP: `. */
+  ruleMessage(verdict: ir.Verdict): string {
+    return `${verdict.toUpperCase()}: `;
+  },
+  policyMessage(policy: ir.Policy): string {
+    return `policy ${policy}: `;
+  },
+} as const;
