@@ -4,10 +4,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { compile } from '../compile.js';
 import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
 import { renderAll, toJson } from '../diag/render.js';
-import type { SourceFile } from '../diag/span.js';
+import { sourceFile, type SourceFile } from '../diag/span.js';
 import { detectLocalNetwork, shortHostname } from '../load/detect-local-network.js';
 import { LoadError, loadTree, nodeReader, readSource } from '../load/load-tree.js';
 import { parseCidrText } from '../resolve/check-address.js';
@@ -163,13 +162,14 @@ async function runCheck(files: string[], opts: { root?: string; scope?: CheckSco
 }
 
 /** The root's cluster.fw, parsed quietly: its own diagnostics show only when it is checked itself. */
-async function readCluster(file: string, io: Io): Promise<ast.ConfigFile | null> {
+async function readCluster(file: string, io: Io): Promise<ast.ConfigFile> {
   let source: SourceFile;
   try {
     source = await readSource(file, io);
   } catch (e) {
-    if (e instanceof LoadError && e.code === 'missing-file') return null; // a tree without one
-    throw e;
+    if (!(e instanceof LoadError && e.code === 'missing-file')) throw e;
+    // A tree without one: the cluster is known to be empty, so `dc/x` is an unknown name.
+    source = sourceFile(file, '');
   }
   return parseFile(source, new Diagnostics());
 }
@@ -226,6 +226,8 @@ async function runCompile(opts: CompileFlags, io: Io): Promise<number> {
     throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${tree.nodes.join(', ')}); use --node`);
   }
   const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
+  // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
+  const { compile } = await import('../compile.js');
   const result = compile(tree, {
     format: opts.format,
     localNetwork,

@@ -197,3 +197,23 @@ export function ruleStmts(rule: ir.Rule, ctx: MatchContext): nft.Stmt[][] {
   }
   return out;
 }
+
+export interface RuleEmit {
+  /** What the rule does in this chain (`accept`, `return`, `jump do_reject`…). */
+  action: nft.Stmt[];
+  /** Log rule placed right before the rule (same match), or null. */
+  log: LogSpec | null;
+  ratelimit: ir.LogRateLimit;
+}
+
+/** The nft rules for one ir.Rule in one chain: per family copy an optional log rule, then the
+ * rule itself, both carrying the rule's comment. Throws RuleSkipped. */
+export function ruleRules(rule: ir.Rule, ctx: MatchContext, emit: RuleEmit): nft.Rule[] {
+  const comment = ruleComment(rule);
+  const out: nft.Rule[] = [];
+  for (const stmts of ruleStmts(rule, ctx)) {
+    if (emit.log !== null) out.push({ stmts: [...stmts, ...logStmts(emit.log, emit.ratelimit)], comment });
+    out.push({ stmts: [...stmts, ...emit.action], comment });
+  }
+  return out;
+}

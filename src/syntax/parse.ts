@@ -26,7 +26,17 @@ const WHAT: Record<LineRule, string> = {
 export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile {
   // Every line needs its end of line in the grammar; a final newline is added, never shown.
   const input = file.text.endsWith('\n') ? file.text : `${file.text}\n`;
-  const tree = parse(input, { grammarSource: file }) as ast.ConfigFile;
+  let tree: ast.ConfigFile;
+  try {
+    tree = parse(input, { grammarSource: file }) as ast.ConfigFile;
+  } catch (e) {
+    // The grammar reads any text (bad lines become nodes); this is the last line of defence.
+    if (!(e instanceof PegSyntaxError)) throw e;
+    const at = Math.min(e.location.start.offset, file.text.length);
+    const span = { file, start: e.location.start, end: e.location.start };
+    diags.error('syntax-error', at === e.location.start.offset ? span : undefined, 'cannot read this file');
+    return { kind: 'config-file', file, preamble: [], sections: [] };
+  }
   for (const line of tree.preamble) {
     if (line.kind === 'bad-line') {
       diags.error('no-section', line.span, 'line outside of any section, expected a section header such as [RULES]');
@@ -60,7 +70,7 @@ function tokenSpan(line: ast.BadLine, at: number): Span {
   const rest = line.text.slice(at);
   const len = Math.max(1, /^[^\s]*/.exec(rest)?.[0].length ?? 1);
   const start = { offset: line.span.start.offset + at, line: line.span.start.line, column: line.span.start.column + at };
-  const n = Math.min(len, Math.max(1, line.text.length - at));
+  const n = Math.min(len, Math.max(0, line.text.length - at));
   return { file: line.span.file, start, end: { ...start, offset: start.offset + n, column: start.column + n } };
 }
 

@@ -1,0 +1,171 @@
+// `table inet <name>`: the host firewall, in pve-firewall's order (SPEC d.3 "PF"). Only input and
+// output: pve-firewall filters no routed traffic, and with br_netfilter a forward chain would
+// filter bridged guest traffic a second time (nft-facts §3, §10).
+import type * as ir from '../resolve/ir.js';
+import type * as nft from '../nft/model.js';
+import { Builtins, policyRules } from './builtins.js';
+import { IpSets } from './ipsets.js';
+import { names } from './names.js';
+import {
+  ACCEPT,
+  DROP,
+  RuleSkipped,
+  anonSet,
+  ctState,
+  jump,
+  match,
+  meta,
+  num,
+  payload,
+  ipProto,
+  ruleComment,
+  ruleRules,
+  sym,
+  verdict,
+  familyMatch,
+  type MatchContext,
+} from './rule-stmts.js';
+import { cidrValue, sortCidrs } from './ipsets.js';
+import type { WarningSink } from './warning.js';
+
+export interface HostTableOptions {
+  name: string;
+  inputPriority: number;
+  outputPriority: number;
+}
+
+const rule = (...stmts: nft.Stmt[]): nft.Rule => ({ stmts });
+const range = (from: number, to: number): nft.Value => ({ kind: 'range', from: num(from), to: num(to) });
+
+/** PF management ports (d.3 IN step 9): SSH, SPICE proxy, VNC, API/GUI, migration. */
+const MANAGEMENT_PORTS_IN: nft.Value[] = [num(22), num(3128), range(5900, 5999), num(8006), range(60000, 60050)];
+/** PF outbound allowances to local_network (d.3 OUT). */
+const MANAGEMENT_PORTS_OUT: nft.Value[] = [num(22), num(3128), range(5900, 5999), num(8006)];
+const COROSYNC_PORTS = range(5404, 5405);
+
+const NDP_IN = ['nd-router-solicit', 'nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
+const NDP_OUT = ['nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
+
+export function hostTable(config: ir.Config, opts: HostTableOptions, warn: WarningSink): nft.Table {
+  const o = config.host.options;
+  const sets = new IpSets();
+  const builtins = new Builtins('inet', {
+    ratelimit: config.logRatelimit,
+    smurfLogLevel: o.smurfLogLevel,
+    tcpFlagsLogLevel: o.tcpFlagsLogLevel,
+    blacklistLogLevel: o.logLevelIn,
+  });
+  const ratelimit = config.logRatelimit;
+
+  const userRules = (direction: 'in' | 'out'): nft.Rule[] => {
+    const ctx: MatchContext = { table: 'inet', ifaceKey: direction === 'in' ? 'iifname' : 'oifname', sets };
+    const out: nft.Rule[] = [];
+    // FORWARD rules are ignored like pve-firewall does (nothing emitted).
+    for (const r of config.host.rules) {
+      if (r.direction !== direction) continue;
+      const action: nft.Stmt[] = [verdict(r.verdict === 'accept' ? ACCEPT : r.verdict === 'drop' ? DROP : jump(builtins.use('reject')))];
+      const chain = r.group !== null ? names.logChain.group(r.group, direction) : direction === 'in' ? names.logChain.hostIn : names.logChain.hostOut;
+      const log = r.log !== null ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) } : null;
+      try {
+        out.push(...ruleRules(r, ctx, { action, log, ratelimit }));
+      } catch (e) {
+        if (!(e instanceof RuleSkipped)) throw e;
+        warn({ code: 'rule-skipped', message: `host rule skipped: ${e.message}`, vmid: null, nic: null, where: ruleComment(r) });
+      }
+    }
+    return out;
+  };
+
+  // --- input (PF PVEFW-HOST-IN)
+  const input: nft.Rule[] = [
+    rule(match(meta('iifname'), { kind: 'str', value: 'lo' }), verdict(ACCEPT)),
+    rule(ctState('invalid'), verdict(DROP)),
+    rule(ctState('established', 'related'), verdict(ACCEPT)),
+  ];
+  if (o.ndp) input.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym))), verdict(ACCEPT)));
+  if (config.blacklist !== null) {
+    for (const family of [4, 6] as const) {
+      if (IpSets.cidrs(config.blacklist, family).length === 0) continue;
+      input.push(rule(match(payload(ipProto(family), 'saddr'), sets.ref(config.blacklist, family)), verdict(jump(builtins.use('blacklist')))));
+    }
+  }
+  if (o.nosmurfs) input.push(rule(familyMatch('inet', 4), ctState('new', 'invalid'), verdict(jump(builtins.use('smurfs')))));
+  if (o.tcpflags) input.push(rule(match(meta('l4proto'), sym('tcp')), verdict(jump(builtins.use('tcpFlags')))));
+  input.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
+  input.push(...userRules('in'));
+  for (const family of [4, 6] as const) {
+    if (IpSets.cidrs(config.management, family).length === 0) continue;
+    input.push({
+      stmts: [match(payload(ipProto(family), 'saddr'), sets.ref(config.management, family)), match(payload('tcp', 'dport'), anonSet(MANAGEMENT_PORTS_IN)), verdict(ACCEPT)],
+      comment: 'management',
+    });
+  }
+  input.push(...corosyncRules(config.corosync, 'in'));
+  input.push(
+    ...policyRules(config.policyIn, {
+      builtins,
+      accept: ACCEPT,
+      rejectAllowed: true,
+      log: o.logLevelIn !== null ? { vmid: 0, level: o.logLevelIn, chain: names.logChain.hostIn } : null,
+      ratelimit,
+    }),
+  );
+
+  // --- output (PF PVEFW-HOST-OUT)
+  const output: nft.Rule[] = [
+    rule(match(meta('oifname'), { kind: 'str', value: 'lo' }), verdict(ACCEPT)),
+    rule(ctState('invalid'), verdict(DROP)),
+    rule(ctState('established', 'related'), verdict(ACCEPT)),
+  ];
+  if (o.ndp) output.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_OUT.map(sym))), verdict(ACCEPT)));
+  output.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
+  output.push(...userRules('out'));
+  for (const family of [4, 6] as const) {
+    const cidrs = sortCidrs(config.localNetwork.filter((c) => c.family === family));
+    if (cidrs.length === 0) continue;
+    output.push({
+      stmts: [match(payload(ipProto(family), 'daddr'), anonSet(cidrs.map(cidrValue))), match(payload('tcp', 'dport'), anonSet(MANAGEMENT_PORTS_OUT)), verdict(ACCEPT)],
+      comment: 'local_network',
+    });
+  }
+  output.push(...corosyncRules(config.corosync, 'out'));
+  output.push(
+    ...policyRules(config.policyOut, {
+      builtins,
+      accept: ACCEPT,
+      rejectAllowed: true,
+      log: o.logLevelOut !== null ? { vmid: 0, level: o.logLevelOut, chain: names.logChain.hostOut } : null,
+      ratelimit,
+    }),
+  );
+
+  const chains: nft.Chain[] = [
+    { name: names.inet.input, base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' }, rules: input },
+    { name: names.inet.output, base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' }, rules: output },
+    ...builtins.chains(),
+  ];
+  return { family: 'inet', name: opts.name, sets: sets.toNamedSets(), maps: [], chains };
+}
+
+/** PF corosync allowances (d.3 IN step 10 and the OUT mirror). */
+function corosyncRules(corosync: ir.Config['corosync'], dir: 'in' | 'out'): nft.Rule[] {
+  const out: nft.Rule[] = [];
+  if (corosync.multicast) {
+    out.push({
+      stmts: [match({ kind: 'fib', flags: ['daddr'], result: 'type' }, sym('multicast')), match(payload('udp', 'dport'), COROSYNC_PORTS), verdict(ACCEPT)],
+      comment: 'corosync multicast',
+    });
+  }
+  for (const link of corosync.links) {
+    if (link.peers.length === 0) continue;
+    const ip = ipProto(link.family);
+    const peers = anonSet([...link.peers].map(sym));
+    const local = sym(link.local);
+    const [src, dst] = dir === 'in' ? [peers, local] : [local, peers];
+    out.push({
+      stmts: [match(payload(ip, 'saddr'), src), match(payload(ip, 'daddr'), dst), match(payload('udp', 'dport'), COROSYNC_PORTS), verdict(ACCEPT)],
+      comment: 'corosync',
+    });
+  }
+  return out;
+}

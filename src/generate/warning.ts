@@ -1,0 +1,20 @@
+// Problems the generator works around instead of failing (the caller turns them into diagnostics).
+
+export type GenerateWarningCode =
+  /** A rule the generator cannot express (bad interface name, inconsistent families…): skipped. */
+  | 'rule-skipped'
+  /** A guest NIC needs inbound REJECT but has no MAC or shares it: REJECT is carried out as DROP. */
+  | 'inbound-reject-as-drop'
+  /** macfilter is on but the NIC has no MAC: no MAC filter for it. */
+  | 'no-mac-filter';
+
+export interface GenerateWarning {
+  code: GenerateWarningCode;
+  message: string;
+  vmid: number | null;
+  nic: number | null;
+  /** `file:line` of the rule concerned, if any. */
+  where: string | null;
+}
+
+export type WarningSink = (w: GenerateWarning) => void;
