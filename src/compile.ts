@@ -53,8 +53,9 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   for (const file of sources.vnets ?? []) checkFile(parseFile(file, diags), 'vnet', input.cluster, diags);
 
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
-  const { script, warnings } = generateRuleset(config, { nodeName: sources.node });
-  diags.push(...warnings);
+  const { script, warnings } = generateRuleset(config, {});
+  // Generator warnings name their rule as `file:line`, not by span: shown as text, not excerpts.
+  for (const w of warnings) diags.warning(w.code, undefined, w.where === null ? w.message : `${w.where}: ${w.message}`);
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   let ruleset: string | object;
   try {

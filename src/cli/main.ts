@@ -32,6 +32,11 @@ export interface Io {
 }
 
 export function nodeIo(): Io {
+  // `fwgen compile | head`: a closed pipe ends the output, it is not a crash.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   return {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),

@@ -4,7 +4,7 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules } from './builtins.js';
-import { IpSets } from './ipsets.js';
+import { IpSets, cidrValue, sortCidrs } from './ipsets.js';
 import { names } from './names.js';
 import {
   ACCEPT,
@@ -25,7 +25,6 @@ import {
   familyMatch,
   type MatchContext,
 } from './rule-stmts.js';
-import { cidrValue, sortCidrs } from './ipsets.js';
 import type { WarningSink } from './warning.js';
 
 export interface HostTableOptions {

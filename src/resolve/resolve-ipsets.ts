@@ -82,13 +82,16 @@ export function buildIpSet(p: Omit<IpSet, 'v4' | 'v6'> & { entries: SetEntry[] }
 /** The addresses that match: for each address, the longest entry containing it decides. */
 export function effective(entries: readonly SetEntry[], family: IpFamily): Cidr[] {
   const mine = entries.filter((e) => e.cidr.family === family).sort((a, b) => a.cidr.len - b.cidr.len);
-  // Runs of entries of one kind are applied together: one merge or exclude per run, not per entry.
+  // Entries of one prefix length never overlap (duplicates are refused), so their order does not
+  // matter: one merge and one exclude per length, widest first.
   let result: string[] = [];
   for (let i = 0; i < mine.length; ) {
-    const nomatch = mine[i]!.nomatch;
-    const run: string[] = [];
-    for (; i < mine.length && mine[i]!.nomatch === nomatch; i++) run.push(`${mine[i]!.cidr.addr}/${mine[i]!.cidr.len}`);
-    result = nomatch ? excludeCidr(result, run) : mergeCidr([...result, ...run]);
+    const len = mine[i]!.cidr.len;
+    const add: string[] = [];
+    const remove: string[] = [];
+    for (; i < mine.length && mine[i]!.cidr.len === len; i++) (mine[i]!.nomatch ? remove : add).push(`${mine[i]!.cidr.addr}/${len}`);
+    if (add.length > 0) result = mergeCidr([...result, ...add]);
+    if (remove.length > 0) result = excludeCidr(result, remove);
   }
   return result.map((t) => parseCidrText(t)!).filter(Boolean);
 }

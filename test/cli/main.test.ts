@@ -144,6 +144,23 @@ describe('fwgen check', () => {
 });
 
 describe('fwgen (general)', () => {
+  it('reports internal errors in one line, exit 70, the stack only with FWGEN_DEBUG', async () => {
+    const io = (env: Record<string, string>) => {
+      const out = { stderr: '', io: {} as Io };
+      out.io = {
+        stdout: () => undefined, stderr: (s) => void (out.stderr += s), readFile: async () => '',
+        readStdin: async () => { throw new TypeError('boom'); }, isTTY: false, env,
+      };
+      return out;
+    };
+    const quiet = io({});
+    expect(await main(['check', '--scope', 'guest', '-'], quiet.io)).toBe(70);
+    expect(quiet.stderr).toBe('fwgen: internal error: boom\nfwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n');
+    const loud = io({ FWGEN_DEBUG: '1' });
+    expect(await main(['check', '--scope', 'guest', '-'], loud.io)).toBe(70);
+    expect(loud.stderr).toMatch(/^fwgen: internal error: boom\nTypeError: boom\n    at /);
+  });
+
   it('prints --version and --help on stdout with exit 0', async () => {
     const v = await run(['--version']);
     expect(v).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });

@@ -6,8 +6,9 @@
 # nothing is loaded into, changed in or sent from the root namespace. Everything is torn down
 # at exit.
 #
-# ---- scenarios.txt format (one command per line; '#' comments and blank lines ignored;
-#      fields split on blanks, so no field may contain blanks except exec's COMMAND) ----
+# ---- scenarios.txt format (one command per line; blank lines and lines starting with '#'
+#      are ignored (no trailing comments); fields are split on blanks, so no field may contain
+#      blanks except exec's COMMAND, which is the rest of the line) ----
 #   scenario NAME RULESET [brnf=0|1] [fresh]
 #       Starts a scenario. First scenario (or 'fresh'): build the topology and start the
 #       servers; later ones reuse it. Then: `nft flush ruleset` in ${P}host, modprobe
@@ -37,8 +38,10 @@
 # Servers (TCP echo / UDP echo, IPv4+IPv6) run in every node on $TCP_PORTS / $UDP_PORTS.
 # Other output lines: "LAB kernel=<uname -r> nft=<ver>", "LAB features bridge_reject=yes|no
 # bridge_ct=yes|no ibrname=yes|no", "ERROR <text>" (bad line etc.), and "DONE" at the very end.
+# LAB_TRACE=1 adds "TIME <uptime> line <n> <cmd> <id>" lines (where does the time go).
 # Exit code: 0 after DONE (probe outcomes do not change it), 2 on usage / lab setup failure.
 set -u
+shopt -s extglob
 TCP_PORTS=${TCP_PORTS:-22,23,80,443,3128,5900,8006,8080,9000:9010}
 UDP_PORTS=${UDP_PORTS:-53,123,161,514,9000:9010}
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-2}
@@ -88,14 +91,15 @@ EOF
 }
 
 obs_read() { # -> file WORK/obs.N with "node syn rst" lines (parallel nft calls)
-  local out=$1 n
+  local out=$1 n pids=()
   for n in outside $LAB_GUESTS; do
     ( lab_exec "$n" nft list counters table netdev labobs 2>/dev/null \
         | awk -v n="$n" '/counter syn/{c="s"} /counter rst/{c="r"} /packets/{v[c]=$2} END{print n, v["s"]+0, v["r"]+0}' \
         > "$WORK/obs.$n" ) &
+    pids+=($!)
   done
-  wait
-  cat "$WORK"/obs.* > "$out"; rm -f "$WORK"/obs.*
+  wait "${pids[@]}"
+  for n in outside $LAB_GUESTS; do cat "$WORK/obs.$n"; done > "$out"; rm -f "$WORK"/obs.*
 }
 
 lab_start() {
@@ -120,7 +124,7 @@ node_ok() { case " $LAB_NODES " in *" $1 "*) return 0;; esac; echo "RESULT $2 ER
 pending=()   # "ID FROM proto host port timeout"
 flush_probes() {
   [ ${#pending[@]} -gt 0 ] || return 0
-  local line id from rest n
+  local line id from rest n pids=()
   declare -A groups=()
   for line in "${pending[@]}"; do
     read -r id from rest <<<"$line"
@@ -128,8 +132,9 @@ flush_probes() {
   done
   for n in "${!groups[@]}"; do
     printf '%s' "${groups[$n]}" | lab_exec "$n" python3 "$PROBE" batch --timeout "$PROBE_TIMEOUT" > "$WORK/batch.$n" 2>&1 &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"
   declare -A res=()
   for n in "${!groups[@]}"; do
     while read -r tag id st; do [ "$tag" = RESULT ] && res[$id]=$st; done < "$WORK/batch.$n"
@@ -186,7 +191,7 @@ do_flood() { # ID FROM DST HOST PORT [vlan=N]
   while read -r n s r; do
     if [ "$n" = "$from" ]; then rst=$((r - ${r0[$n]:-0}))
     else syns+=" syn_$n=$((s - ${s0[$n]:-0}))"; fi
-  done < <(for n in outside $LAB_GUESTS; do grep "^$n " "$WORK/after"; done)
+  done < "$WORK/after"
   echo "$line rst=$rst$syns"
 }
 
@@ -213,9 +218,11 @@ echo "LAB kernel=$(uname -r) nft=$(nft --version 2>/dev/null | awk '{print $2}')
 lineno=0
 while IFS= read -r raw || [ -n "$raw" ]; do
   lineno=$((lineno + 1))
-  line=${raw%%#*}
+  line=$raw
+  case $line in ''|*([[:space:]])'#'*) continue;; esac
   read -r -a f <<<"$line"
   [ ${#f[@]} -gt 0 ] || continue
+  [ -n "${LAB_TRACE:-}" ] && echo "TIME $(awk '{print $1}' /proc/uptime) line $lineno ${f[0]} ${f[1]:-}"
   [ "${f[0]}" = probe ] || flush_probes
   if [ "${f[0]}" != scenario ] && [ -z "$scen" ]; then echo "ERROR line $lineno: '${f[0]}' before any scenario"; continue; fi
   case ${f[0]} in
@@ -250,4 +257,5 @@ while IFS= read -r raw || [ -n "$raw" ]; do
   esac
 done < "$DIR/scenarios.txt"
 flush_probes
+[ -n "${LAB_TRACE:-}" ] && echo "TIME $(awk '{print $1}' /proc/uptime) end"
 echo DONE

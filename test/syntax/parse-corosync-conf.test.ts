@@ -99,3 +99,19 @@ nodelist { node { name: a
     expect(text).toContain('[corosync-node-without-name]');
   });
 });
+
+describe('parseCorosyncConf (property)', () => {
+  it('never throws, and every span lies inside the file', async () => {
+    const fc = (await import('fast-check')).default;
+    const piece = fc.constantFrom('nodelist', 'node', 'totem', '{', '}', ':', ' ', 'name', 'ring0_addr', 'pve1', '\n', '#', 'x');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+      const text = parts.join('');
+      const diags = new Diagnostics();
+      parseCorosyncConf(sourceFile('c', text), diags);
+      for (const d of diags.list) {
+        expect(d.span!.start.offset).toBeGreaterThanOrEqual(0);
+        expect(d.span!.end.offset).toBeLessThanOrEqual(text.length);
+      }
+    }));
+  });
+});

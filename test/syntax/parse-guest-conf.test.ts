@@ -164,3 +164,22 @@ describe('parseGuestConf (lxc)', () => {
     expect(codes('net0: name=eth0,hwaddr=BC-24-11-00-00-01\n')[0]).toMatch(/^invalid-mac: /);
   });
 });
+
+describe('parseGuestConf (property)', () => {
+  it('never throws, and every span lies inside the file', async () => {
+    const fc = (await import('fast-check')).default;
+    const piece = fc.constantFrom('net0', 'net31', 'net99', ':', ' ', ',', '=', 'virtio', 'hwaddr', 'macaddr', 'BC:24:11:00:00:01',
+      'bridge', 'firewall', 'tag', '1', 'ip', '\n', '\r\n', '[snap]', '#', 'x');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 40 }), fc.constantFrom('qemu' as const, 'lxc' as const), (parts, type) => {
+      const text = parts.join('');
+      const diags = new Diagnostics();
+      const conf = parseGuestConf(sourceFile('t.conf', text), type, diags);
+      const spans = [...diags.list.map((d) => d.span!), ...conf.nics.flatMap((n) => [n.span, n.index.span, n.mac?.span, n.bridge?.span].filter((s) => s !== undefined))];
+      for (const s of spans) {
+        expect(s.start.offset).toBeGreaterThanOrEqual(0);
+        expect(s.end.offset).toBeLessThanOrEqual(text.length);
+        expect(s.start.offset).toBeLessThanOrEqual(s.end.offset);
+      }
+    }));
+  });
+});

@@ -1,0 +1,60 @@
+// ir.Config → nft.Script: the two tables fwgen owns, each replaced atomically (`add table`,
+// `delete table`, `table … { }` in one transaction, nft-facts §5), or only removed (`add` +
+// `delete`) when it has nothing to do. Other tables on the machine are never touched.
+import type * as ir from '../resolve/ir.js';
+import type * as nft from '../nft/model.js';
+import { guestTable } from './guest-table.js';
+import { hostTable } from './host-table.js';
+import { DEFAULT_TABLE_NAME } from './names.js';
+import { reachability } from './reachability.js';
+import type { GenerateWarning, WarningSink } from './warning.js';
+
+export type { GenerateWarning } from './warning.js';
+
+export interface GenerateOptions {
+  /** Name of both tables (`inet` and `bridge`); default `fwgen`. */
+  tableName?: string;
+  /** inet `input` base chain priority; default 0 (filter). */
+  inputPriority?: number;
+  /** inet `output` base chain priority; default 0 (filter). */
+  outputPriority?: number;
+  /** bridge `prerouting` priority; default -150: must be above -200, where bridge conntrack runs
+   * (nft-facts §3). */
+  preroutingPriority?: number;
+  /** bridge `postrouting` priority; default -150. */
+  postroutingPriority?: number;
+}
+
+export interface GenerateResult {
+  script: nft.Script;
+  /** What the generator worked around (skipped rules, inbound REJECT carried out as DROP…), in
+   * generation order (deterministic). */
+  warnings: GenerateWarning[];
+}
+
+export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): GenerateResult {
+  const name = opts.tableName ?? DEFAULT_TABLE_NAME;
+  const warnings: GenerateWarning[] = [];
+  const warn: WarningSink = (w) => warnings.push(w);
+  const inetRef: nft.TableRef = { family: 'inet', name };
+  const bridgeRef: nft.TableRef = { family: 'bridge', name };
+  const commands: nft.Command[] = [];
+  const replace = (ref: nft.TableRef, table: nft.Table | null): void => {
+    commands.push({ kind: 'add-table', table: ref }, { kind: 'delete-table', table: ref });
+    if (table !== null) commands.push({ kind: 'define-table', table });
+  };
+
+  if (!config.enabled) {
+    replace(inetRef, null);
+    replace(bridgeRef, null);
+    return { script: { commands }, warnings };
+  }
+  const host = config.host.options.enable
+    ? hostTable(config, { name, inputPriority: opts.inputPriority ?? 0, outputPriority: opts.outputPriority ?? 0 }, warn)
+    : null;
+  const guests = guestTable(config, { name, preroutingPriority: opts.preroutingPriority ?? -150, postroutingPriority: opts.postroutingPriority ?? -150 }, warn);
+  if (guests !== null) reachability(guests);
+  replace(inetRef, host);
+  replace(bridgeRef, guests);
+  return { script: { commands }, warnings };
+}
