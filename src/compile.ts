@@ -6,7 +6,6 @@ import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
-import { NftNameError } from './nft/quote.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
 import type * as ir from './resolve/ir.js';
 import { checkFile, resolveConfig } from './resolve/resolve-config.js';
@@ -54,18 +53,10 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
 
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   const { script, warnings } = generateRuleset(config, {});
-  // Generator warnings name their rule as `file:line`, not by span: shown as text, not excerpts.
-  for (const w of warnings) diags.warning(w.code, undefined, w.where === null ? w.message : `${w.where}: ${w.message}`);
+  for (const w of warnings) diags.warning(w.code, w.span ?? undefined, w.span || w.where === null ? w.message : `${w.where}: ${w.message}`);
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
-  let ruleset: string | object;
-  try {
-    ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
-  } catch (e) {
-    // The generator reports bad interface names itself; this is the emitter's last defence.
-    if (!(e instanceof NftNameError)) throw e;
-    diags.error('invalid-interface-name', undefined, `cannot write interface name '${e.ifname}': ${e.reason}`);
-    return { config, diagnostics: diags.sorted() };
-  }
+  // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
+  const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
   return { ruleset, config, diagnostics: diags.sorted() };
 }
 

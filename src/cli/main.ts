@@ -5,8 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
-import { renderAll, toJson } from '../diag/render.js';
+import { render, renderAll, toJson } from '../diag/render.js';
 import { sourceFile, type SourceFile } from '../diag/span.js';
+import { LockTimeoutError } from '../apply/acquire-lock.js';
+import { applyRuleset } from '../apply/apply-ruleset.js';
+import { digestText, listOwnTables, NftListError } from '../apply/list-own-tables.js';
+import { previewApply } from '../apply/preview-apply.js';
+import { readState, stateDir, type GuestSummary } from '../apply/state-store.js';
+import { stopFirewall } from '../apply/stop-firewall.js';
 import { detectLocalNetwork, shortHostname } from '../load/detect-local-network.js';
 import { LoadError, loadTree, nodeReader, readSource } from '../load/load-tree.js';
 import { parseCidrText } from '../resolve/check-address.js';
@@ -47,7 +53,9 @@ export function nodeIo(): Io {
   };
 }
 
-export const EXIT = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
+// refused: nft rejected the ruleset (the running one is unchanged); busy: another apply held the
+// lock past --wait (EX_TEMPFAIL: try again).
+export const EXIT = { ok: 0, errors: 1, usage: 2, refused: 3, internal: 70, busy: 75 } as const;
 
 /** A mistake in how fwgen was called: printed as `fwgen: message`, exit 2, never a stack. */
 class UsageError extends Error {
@@ -114,6 +122,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .action(async (opts: CompileFlags) => {
       status = await runCompile(opts, io);
     });
+
+  addApplyCommands(program, io, (code) => {
+    status = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -262,8 +274,223 @@ async function detect(node: string, corosyncFile: SourceFile | null, io: Io): Pr
   return io.detectLocalNetwork ? io.detectLocalNetwork(node, corosync) : detectLocalNetwork(node, corosync);
 }
 
+/** Set by esbuild in the single-file bundle (packaging/build-deb.mjs), which has no package.json. */
+declare const __FWGEN_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __FWGEN_VERSION__ === 'string') return __FWGEN_VERSION__;
   // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
   const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
   return pkg.version;
+}
+
+// ---------------------------------------------------------------------------------------------
+// apply, status, stop, diff: the service side. Output is one line per event (journald); under
+// systemd (JOURNAL_STREAM set) error and warning lines carry a <3>/<4> priority prefix.
+
+const APPLY_HELP = `
+Compiles like 'fwgen compile', then checks the script with 'nft -c' and loads it in one 'nft -f'
+transaction that creates, replaces or removes only fwgen's tables (inet fwgen, bridge fwgen).
+Nothing happens when the config and fwgen's tables in the kernel are unchanged since the last
+apply; tables changed by hand are restored. Any failure keeps the running ruleset.
+Invalid lines are skipped and reported (pve-firewall's policy); with --strict nothing is loaded.
+
+State: $FWGEN_STATE_DIR (default /run/fwgen)/state.json; lock: the same dir/lock.
+nft: $FWGEN_NFT (default: nft from PATH).
+
+Exit status: 0 applied or no changes, 1 config errors (--strict) or unreadable config,
+2 usage error, 3 nft refused the ruleset (running one unchanged), 75 another run holds the lock.`;
+
+interface TreeFlags {
+  root: string;
+  node?: string;
+  localnet?: string;
+  strict?: boolean;
+}
+
+interface ApplyFlags extends TreeFlags {
+  dryRun?: boolean;
+  wait: string;
+}
+
+function addApplyCommands(program: Command, io: Io, setStatus: (code: number) => void): void {
+  const tree = (cmd: Command): Command => cmd
+    .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
+    .option('--node <name>', 'the node to compile for (default: the short host name)')
+    .option('--localnet <cidr>', 'the local network (default: detected as pve-firewall does)');
+  const wait = new Option('--wait <seconds>', 'how long to wait for another apply or stop').default('30');
+
+  tree(program.command('apply'))
+    .description("compile and load the ruleset into the kernel (only fwgen's own tables)")
+    .option('--strict', 'load nothing when any config error exists')
+    .option('--dry-run', 'print what would change, change nothing')
+    .addOption(wait)
+    .addHelpText('after', APPLY_HELP)
+    .action(async (opts: ApplyFlags) => setStatus(await runApply(opts, io)));
+
+  tree(program.command('diff'))
+    .description("print what 'fwgen apply' would change, as a diff of fwgen's tables")
+    .option('--strict', 'fail on any config error')
+    .action(async (opts: ApplyFlags) => setStatus(await runApply({ ...opts, dryRun: true }, io)));
+
+  tree(program.command('status'))
+    .description('is the firewall enabled, does the kernel match the config, how did the last apply go')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: TreeFlags & { json?: boolean }) => setStatus(await runStatus(opts, io)));
+
+  program.command('stop')
+    .description("remove fwgen's tables from the kernel (other tables are left alone)")
+    .addOption(wait)
+    .action(async (opts: { wait: string }) => setStatus(await runStop(opts, io)));
+}
+
+/** One journald line; `<N>` is sd-daemon's priority prefix, understood when stdout is the journal. */
+function logLine(io: Io, line: string): void {
+  const level = /^(?:[^ ]*: )?(error|warning):/.exec(line)?.[1];
+  const prio = io.env.JOURNAL_STREAM === undefined ? '' : level === 'error' ? '<3>' : level === 'warning' ? '<4>' : '';
+  io.stdout(`${prio}${line}\n`);
+}
+
+interface Compiled {
+  script: string | undefined;
+  config: ir.Config | undefined;
+  warnings: string[];
+  errors: string[];
+}
+
+async function compileTree(opts: TreeFlags, io: Io): Promise<Compiled> {
+  const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
+  const localFlag = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
+  const tree = await loadTree(opts.root, node);
+  if (tree.nodes.length > 0 && !tree.nodes.includes(node)) {
+    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${tree.nodes.join(', ')}); use --node`);
+  }
+  const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
+  const { compile } = await import('../compile.js');
+  const result = compile(tree, { format: 'nft', localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict: opts.strict === true });
+  // One line per diagnostic: the excerpt lines would be separate, unrelated journal entries.
+  const line = (d: Diagnostic): string => render(d).split('\n')[0]!;
+  return {
+    script: typeof result.ruleset === 'string' ? result.ruleset : undefined,
+    config: result.config,
+    warnings: result.diagnostics.filter((d) => d.severity !== 'error').map(line),
+    errors: result.diagnostics.filter((d) => d.severity === 'error').map(line),
+  };
+}
+
+function guestSummary(config: ir.Config | undefined): GuestSummary[] {
+  return (config?.guests ?? []).map((g) => ({
+    vmid: g.vmid,
+    type: g.type,
+    enabled: g.options.enable,
+    policyIn: g.options.policyIn,
+    policyOut: g.options.policyOut,
+    filtered: g.nics.filter((n) => n.firewall).map((n) => n.device),
+  }));
+}
+
+function waitMs(text: string): number {
+  const s = Number(text);
+  if (!Number.isFinite(s) || s < 0) throw new UsageError(`invalid --wait '${text}', expected seconds`);
+  return s * 1000;
+}
+
+async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
+  const nft = { env: io.env };
+  const dir = stateDir(io.env);
+  let compiled: Compiled;
+  try {
+    compiled = await compileTree(opts, io);
+  } catch (e) {
+    // /etc/pve unreadable (pmxcfs down): like pve-firewall, keep the running ruleset and say why.
+    if (!(e instanceof LoadError) || opts.dryRun) throw e;
+    logLine(io, `error: ${e.message}`);
+    await applyRuleset({ script: undefined, enabled: null, warnings: [], errors: [`error: ${e.message}`], guests: [] },
+      { ...nft, stateDir: dir, lockTimeoutMs: waitMs(opts.wait), log: (l) => logLine(io, l) }).catch(() => undefined);
+    return EXIT.errors;
+  }
+  for (const w of compiled.warnings) logLine(io, w);
+  // Without --strict an error costs only its line or rule, as in pve-firewall: say so.
+  for (const e of compiled.errors) logLine(io, opts.strict ? e : `${e} (skipped)`);
+  if (opts.dryRun) {
+    if (compiled.script === undefined) return EXIT.errors;
+    const preview = await previewApply(compiled.script, nft);
+    if (preview.kind === 'refused') {
+      logLine(io, `error: ${preview.message}`);
+      return EXIT.refused;
+    }
+    if (preview.note) logLine(io, `note: ${preview.note}`);
+    io.stdout(preview.diff === '' ? 'no changes\n' : preview.diff);
+    return EXIT.ok;
+  }
+  try {
+    const outcome = await applyRuleset(
+      { script: compiled.script, enabled: compiled.config?.enabled ?? null, warnings: compiled.warnings, errors: compiled.errors, guests: guestSummary(compiled.config) },
+      { ...nft, stateDir: dir, lockTimeoutMs: waitMs(opts.wait), log: (l) => logLine(io, l) },
+    );
+    if (outcome.kind === 'refused') return EXIT.refused;
+    if (outcome.kind === 'config-error') return EXIT.errors;
+    return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof LockTimeoutError)) throw e;
+    logLine(io, `error: ${e.message}`);
+    return EXIT.busy;
+  }
+}
+
+async function runStop(opts: { wait: string }, io: Io): Promise<number> {
+  try {
+    const r = await stopFirewall({ env: io.env, stateDir: stateDir(io.env), lockTimeoutMs: waitMs(opts.wait), log: (l) => logLine(io, l) });
+    return r.ok ? EXIT.ok : EXIT.refused;
+  } catch (e) {
+    if (!(e instanceof LockTimeoutError)) throw e;
+    logLine(io, `error: ${e.message}`);
+    return EXIT.busy;
+  }
+}
+
+type KernelStatus = 'in-sync' | 'pending' | 'drift' | 'not-loaded' | 'unknown';
+
+async function runStatus(opts: TreeFlags & { json?: boolean }, io: Io): Promise<number> {
+  const compiled = await compileTree(opts, io);
+  const state = await readState(stateDir(io.env));
+  const configDigest = compiled.script === undefined ? null : digestText(compiled.script);
+  let kernelDigest: string | null = null;
+  let kernelError: string | null = null;
+  let loaded = false;
+  try {
+    const listing = await listOwnTables({ env: io.env });
+    loaded = listing !== '';
+    kernelDigest = digestText(listing);
+  } catch (e) {
+    if (!(e instanceof NftListError)) throw e;
+    kernelError = e.message;
+  }
+  const kernel: KernelStatus = kernelDigest === null ? 'unknown'
+    : state?.configDigest === configDigest && state?.kernelDigest === kernelDigest ? 'in-sync'
+    : state?.configDigest === configDigest ? 'drift'
+    : !loaded ? 'not-loaded' : 'pending';
+  const guests = guestSummary(compiled.config);
+  const enabled = compiled.config?.enabled ?? null;
+  if (opts.json) {
+    io.stdout(`${JSON.stringify({ enabled, kernel, pendingChanges: kernel !== 'in-sync', kernelError, configDigest, kernelDigest, lastRun: state?.lastRun ?? null, lastChange: state?.lastChange ?? null, warnings: state?.warnings ?? [], errors: state?.errors ?? [], guests }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const say = (l: string): void => io.stdout(`${l}\n`);
+  say(`firewall: ${enabled === null ? 'unknown (the config does not compile)' : enabled ? 'enabled' : 'disabled'}`);
+  say(`kernel: ${{
+    'in-sync': 'matches the config',
+    pending: 'pending changes (the config changed since the last apply)',
+    drift: "pending changes (fwgen's tables were changed outside fwgen)",
+    'not-loaded': "pending changes (fwgen's tables are not loaded)",
+    unknown: `unknown (${kernelError})`,
+  }[kernel]}`);
+  say(`last run: ${state ? `${state.lastRun.time} ${state.lastRun.result} (${state.lastRun.durationMs} ms)` : 'never (since boot)'}`);
+  say(`last change: ${state?.lastChange ? `${state.lastChange.time} ${state.lastChange.result}` : 'never (since boot)'}`);
+  for (const d of [...(state?.warnings ?? []), ...(state?.errors ?? [])]) say(d);
+  for (const g of guests) {
+    const nics = g.filtered.length > 0 ? `filtered ${g.filtered.join(', ')}` : 'no NIC with firewall=1';
+    say(`guest ${g.vmid} (${g.type}): firewall ${g.enabled ? 'on' : 'off'}, in ${g.policyIn}, out ${g.policyOut}, ${nics}`);
+  }
+  return EXIT.ok;
 }

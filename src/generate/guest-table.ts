@@ -15,7 +15,6 @@ import {
   ACCEPT,
   DROP,
   RETURN,
-  RuleSkipped,
   anonSet,
   ctState,
   familyMatch,
@@ -96,18 +95,12 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
       r.group !== null
         ? { vmid: 0, chain: names.logChain.group(r.group, dir) }
         : { vmid, chain: dir === 'in' ? names.logChain.guestIn(nic.device) : names.logChain.guestOut(nic.device) };
-    /** `report`: warn about skipped rules (once per rule and NIC: not from the prerouting copy). */
-    const emitUserRules = (rules: ir.Rule[], dir: 'in' | 'out', report: boolean, map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean }): nft.Rule[] => {
+    const emitUserRules = (rules: ir.Rule[], dir: 'in' | 'out', map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean }): nft.Rule[] => {
       const out: nft.Rule[] = [];
       for (const r of rules) {
         const m = map(r);
         const log: LogSpec | null = m.log && r.log !== null ? { ...logChain(r, dir), level: r.log, message: names.ruleMessage(r.verdict) } : null;
-        try {
-          out.push(...ruleRules(r, ctx, { action: m.action, log, ratelimit }));
-        } catch (e) {
-          if (!(e instanceof RuleSkipped)) throw e;
-          if (report) warn({ code: 'rule-skipped', message: `guest ${vmid} rule skipped: ${e.message}`, vmid, nic: nic.index, where: where(r) });
-        }
+        out.push(...ruleRules(r, ctx, { action: m.action, log, ratelimit }));
       }
       return out;
     };
@@ -123,7 +116,7 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     const out: nft.Rule[] = [];
     const mac = nic.mac;
     if (opt.macfilter && mac === null) {
-      warn({ code: 'no-mac-filter', message: `guest ${vmid} net${nic.index} has no MAC address: no MAC filter`, vmid, nic: nic.index, where: null });
+      warn({ code: 'no-mac-filter', message: `guest ${vmid} net${nic.index} has no MAC address: no MAC filter`, vmid, nic: nic.index, where: null, span: nic.origin });
     }
     if (opt.macfilter && mac !== null) {
       // First, for every frame: PF's ebtables filter (`-s ! <mac> DROP`, on by default) runs
@@ -158,7 +151,7 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     // In prerouting ACCEPT is `return`, never `accept`: the frame must still meet the receiving
     // guest's `ether daddr` check (PF's mark-and-return, d.4 OUT step 8).
     out.push(
-      ...emitUserRules(outRules, 'out', true, (r) => ({
+      ...emitUserRules(outRules, 'out', (r) => ({
         action: r.verdict === 'accept' ? [verdict(RETURN)] : r.verdict === 'drop' ? [verdict(DROP)] : rejectJump(),
         log: true,
       })),
@@ -212,7 +205,7 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
 
     // ---------------------------------------------------------------- <nic>_in (postrouting)
     const inPost: nft.Rule[] = inHead.map((h) => rule(...h.stmts, verdict(h.post)));
-    inPost.push(...emitUserRules(inRules, 'in', true, inPostMap));
+    inPost.push(...emitUserRules(inRules, 'in', inPostMap));
     inPost.push(
       ...policyRules(opt.policyIn, {
         builtins,
@@ -235,12 +228,13 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
           vmid,
           nic: nic.index,
           where: null,
+          span: nic.origin,
         });
       } else {
         preName = names.bridge.nicInPre(vmid, nic.index);
         const pre: nft.Rule[] = [rule(match(meta('iifname'), { kind: 'str', value: nic.device }), verdict(RETURN))];
         for (const h of inHead) for (const stmts of h.pre ?? [h.stmts]) pre.push(rule(...stmts, verdict(RETURN)));
-        const preRules = emitUserRules(inRules, 'in', false, (r) =>
+        const preRules = emitUserRules(inRules, 'in', (r) =>
           r.verdict === 'reject' ? { action: rejectJump(), log: true } : { action: [verdict(RETURN)], log: false },
         );
         if (opt.policyIn === 'REJECT') {

@@ -9,7 +9,6 @@ import { names } from './names.js';
 import {
   ACCEPT,
   DROP,
-  RuleSkipped,
   anonSet,
   ctState,
   jump,
@@ -65,12 +64,7 @@ export function hostTable(config: ir.Config, opts: HostTableOptions, warn: Warni
       const action: nft.Stmt[] = [verdict(r.verdict === 'accept' ? ACCEPT : r.verdict === 'drop' ? DROP : jump(builtins.use('reject')))];
       const chain = r.group !== null ? names.logChain.group(r.group, direction) : direction === 'in' ? names.logChain.hostIn : names.logChain.hostOut;
       const log = r.log !== null ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) } : null;
-      try {
-        out.push(...ruleRules(r, ctx, { action, log, ratelimit }));
-      } catch (e) {
-        if (!(e instanceof RuleSkipped)) throw e;
-        warn({ code: 'rule-skipped', message: `host rule skipped: ${e.message}`, vmid: null, nic: null, where: ruleComment(r) });
-      }
+      out.push(...ruleRules(r, ctx, { action, log, ratelimit }));
     }
     return out;
   };

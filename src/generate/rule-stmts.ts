@@ -18,7 +18,7 @@ export interface MatchContext {
   sets: IpSets;
 }
 
-/** Thrown for a rule the generator cannot express; the caller skips the rule with a warning. */
+/** IR the resolver should never produce (ports without protocol, mixed families…): a bug, thrown. */
 export class RuleSkipped extends Error {
   override readonly name = 'RuleSkipped';
 }

@@ -1,8 +1,7 @@
 // Problems the generator works around instead of failing (the caller turns them into diagnostics).
+import type { Span } from '../diag/span.js';
 
 export type GenerateWarningCode =
-  /** A rule the generator cannot express (bad interface name, inconsistent families…): skipped. */
-  | 'rule-skipped'
   /** A guest NIC needs inbound REJECT but has no MAC or shares it: REJECT is carried out as DROP. */
   | 'inbound-reject-as-drop'
   /** macfilter is on but the NIC has no MAC: no MAC filter for it. */
@@ -15,6 +14,8 @@ export interface GenerateWarning {
   nic: number | null;
   /** `file:line` of the rule concerned, if any. */
   where: string | null;
+  /** The rule or NIC config line concerned, for a located diagnostic. */
+  span: Span | null;
 }
 
 export type WarningSink = (w: GenerateWarning) => void;

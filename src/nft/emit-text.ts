@@ -17,7 +17,8 @@ const MAP_ELEMENTS_PER_LINE = 4;
 export function emitText(script: Script): string {
   checkScript(script);
   const lines: string[] = [];
-  for (const cmd of script.commands) lines.push(...commandLines(cmd));
+  // No `push(...lines)`: a spread of a large table's lines overflows the call stack.
+  for (const cmd of script.commands) for (const line of commandLines(cmd)) lines.push(line);
   const text = lines.join('\n') + '\n';
   assertTextScope(text, script);
   return text;

@@ -77,15 +77,15 @@ export function checkAddressList(list: ast.AddressList, diags: Diagnostics): { f
 }
 
 function checkRange(item: Extract<ast.AddressItem, { kind: 'address-range' }>, diags: Diagnostics): AddrItem | undefined {
+  if (familyOf(item.to) !== item.family) {
+    diags.error('mixed-families', item.span, `address range mixes IPv4 and IPv6 ('${item.from}-${item.to}')`);
+    return undefined;
+  }
   for (const a of [item.from, item.to]) {
     if (!validAddress(a, item.family)) {
       diags.error('invalid-address', item.span, `invalid IPv${item.family} address '${a}'`);
       return undefined;
     }
-  }
-  if (familyOf(item.to) !== item.family) {
-    diags.error('mixed-families', item.span, `address range mixes IPv4 and IPv6 ('${item.from}-${item.to}')`);
-    return undefined;
   }
   if (startOf(item.from) > startOf(item.to)) {
     diags.error('backwards-address-range', item.span, `address range '${item.from}-${item.to}' runs backwards`);

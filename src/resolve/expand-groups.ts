@@ -3,7 +3,7 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
 import type * as ir from './ir.js';
-import { resolveRule, type RuleSetting } from './resolve-rule.js';
+import { HOST_IFACE, resolveRule, type RuleSetting } from './resolve-rule.js';
 import type { Scope } from './scope.js';
 
 export class GroupTable {
@@ -62,7 +62,7 @@ export function expandGroupRef(line: ast.GroupRefLine, setting: RuleSetting, gro
         diags.error('invalid-iface', opt.value.span, `invalid guest interface '${v}', expected net0 … net31`);
         ok = false;
       } else nic = Number(m[1]);
-    } else if (!/^[a-z][a-z0-9_]{1,20}([:.]\d+)?$/i.test(v) || Buffer.byteLength(v) > 15) {
+    } else if (!HOST_IFACE.test(v) || Buffer.byteLength(v) > 15) {
       diags.error('invalid-iface', opt.value.span, `invalid interface name '${v}'`);
       ok = false;
     } else iface = v;

@@ -139,6 +139,8 @@ export interface Nic {
   /** Containers: configured static addresses (without prefix length). */
   ip: string | null;
   ip6: string | null;
+  /** The `netN:` line of the guest config. */
+  origin: Span | null;
   /** The source-address filter of this NIC when ipfilter applies (explicit set + implicit entries). */
   ipfilter: IpSet | null;
 }

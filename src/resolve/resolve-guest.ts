@@ -49,12 +49,19 @@ export function resolveNics(
   diags: Diagnostics,
 ): ir.Nic[] {
   const prefix = type === 'qemu' ? 'tap' : 'veth';
-  return conf.nics.map((n) => {
+  const nics: ir.Nic[] = [];
+  for (const n of conf.nics) {
     const index = n.index.value;
+    const device = `${prefix}${vmid}i${index}`;
+    if (Buffer.byteLength(device) > 15) {
+      // Linux names are at most 15 bytes: Proxmox could not create this device either.
+      diags.error('nic-name-too-long', n.index.span, `net${index} of guest ${vmid} would be device '${device}', longer than the kernel's 15 bytes`);
+      continue;
+    }
     const mac = n.mac ? n.mac.value.toLowerCase() : null;
     const nic: ir.Nic = {
       index,
-      device: `${prefix}${vmid}i${index}`,
+      device,
       mac,
       bridge: n.bridge?.value ?? null,
       firewall: n.firewall,
@@ -62,6 +69,7 @@ export function resolveNics(
       ip: type === 'lxc' ? staticAddress(n.ip) : null,
       ip6: type === 'lxc' ? staticAddress(n.ip6) : null,
       ipfilter: null,
+      origin: n.span,
     };
     // ipfilter (pve-firewall compile_ipsets): an explicit ipfilter-netN set is enforced even with
     // `ipfilter: 0`; the implicit entries are added to explicit and implicit sets alike.
@@ -84,6 +92,7 @@ export function resolveNics(
         entries,
       });
     }
-    return nic;
-  });
+    nics.push(nic);
+  }
+  return nics;
 }

@@ -24,7 +24,8 @@ const DIRECTIONS: Record<RuleContext, readonly string[]> = {
 };
 
 const VERDICTS = ['ACCEPT', 'DROP', 'REJECT'] as const;
-const HOST_IFACE = /^[a-z][a-z0-9_]{1,20}([:.]\d+)?$/i;
+/** pve-firewall's pve-iface format without alias labels (`eth0:1` is no device of its own), ≤ 15 bytes. */
+export const HOST_IFACE = /^[a-z][a-z0-9_]{1,20}(\.\d+)?$/i;
 
 interface Fields {
   proto: { text: string; span: Span } | null;
@@ -178,7 +179,7 @@ function checkIface(value: ast.Located<string>, context: RuleContext, nics: Read
     return { iface: null, nic: n };
   }
   if (!HOST_IFACE.test(v) || Buffer.byteLength(v) > 15) {
-    diags.error('invalid-iface', value.span, `invalid interface name '${v}'`);
+    diags.error('invalid-iface', value.span, `invalid interface name '${v}'${v.includes(':') ? ' (an alias label has no packets of its own: use the device name)' : ''}`);
     return undefined;
   }
   return { iface: v, nic: null };

@@ -78,7 +78,10 @@ function syntaxMessage(text: string, at: number, e: PegSyntaxError, rule: LineRu
   const expected = describeExpected(e);
   const token = /^[^\s]*/.exec(text.slice(at))?.[0] ?? '';
   const found = at >= text.length ? `unexpected end of ${WHAT[rule]}` : `unexpected '${token}'`;
-  return expected ? `${found}, expected ${expected}` : found;
+  if (expected) return `${found}, expected ${expected}`;
+  // Only whitespace was possible here: a flag is missing its value.
+  const before = /(\S+)\s*$/.exec(text.slice(0, at))?.[1];
+  return before?.startsWith('-') ? `${found}, expected a value after '${before}'` : found;
 }
 
 function describeExpected(e: PegSyntaxError): string {

@@ -147,9 +147,7 @@ describe('host table: options', () => {
     expect(chainRules(text, 'inet', 'output').join('\n')).not.toContain('ip6 daddr');
   });
 
-  it('a host rule with an unusable interface name is skipped with a warning', () => {
-    const r = gen(b.config({ host: { options: b.hostOptions(), rules: [b.rule({ iface: 'way-too-long-ifname0' })] } }));
-    expect(r.warnings).toEqual([expect.objectContaining({ code: 'rule-skipped', where: '100.fw:7' })]);
-    expect(r.text).not.toContain('way-too-long');
+  it('an interface name the resolver should have refused is a bug: it throws', () => {
+    expect(() => gen(b.config({ host: { options: b.hostOptions(), rules: [b.rule({ iface: 'way-too-long-ifname0' })] } }))).toThrow(/way-too-long/);
   });
 });

@@ -49,7 +49,7 @@ table bridge labtest {
 }
 `;
 
-describe.skipIf(!avail.ok && !labRequired())(`netns lab harness (${avail.mode}: ${avail.reason})`, () => {
+describe.skipIf(!avail.ok && !labRequired())(`netns lab harness (${avail.mode})`, () => {
   let dir: string;
   let r: ScenarioResults;
 

@@ -41,10 +41,10 @@
 # LAB_TRACE=1 adds "TIME <uptime> line <n> <cmd> <id>" lines (where does the time go).
 # Exit code: 0 after DONE (probe outcomes do not change it), 2 on usage / lab setup failure.
 set -u
-shopt -s extglob
 TCP_PORTS=${TCP_PORTS:-22,23,80,443,3128,5900,8006,8080,9000:9010}
 UDP_PORTS=${UDP_PORTS:-53,123,161,514,9000:9010}
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-2}
+FLOOD_WAIT=${FLOOD_WAIT:-1}   # seconds to capture after a flood frame
 FRAME_SPORT_BASE=20000        # hand-made SYNs use sport 20000..20999 (below the ephemeral range)
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -56,65 +56,41 @@ export PROBE LAB_PREFIX=${LAB_PREFIX:-fwlab-}
 # shellcheck source=lab.sh
 . "$here/lab.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fwlab-run.XXXXXX")
-trap 'lab_down; rm -rf "$WORK"' EXIT
+PY="${PYTHON:-python3} -S"
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; lab_down; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 lab_started=0
+trace() { [ -n "${LAB_TRACE:-}" ] && echo "TIME $(awk '{print $1}' /proc/uptime) $*"; return 0; }
 scen=""; scen_ok=1; flood_n=0
 
-features() {
-  local t=$WORK/feat.nft k r ct ib
-  printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority 0; tcp dport 1 reject with tcp reset; }\n}\n' > "$t"
-  H nft -c -f "$t" >/dev/null 2>&1 && r=yes || r=no
-  printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority 0; ct state established accept; }\n}\n' > "$t"
-  H nft -c -f "$t" >/dev/null 2>&1 && ct=yes || ct=no
-  printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority 0; meta ibrname "vmbr0" accept; }\n}\n' > "$t"
-  H nft -c -f "$t" >/dev/null 2>&1 && ib=yes || ib=no
+features() { # what this kernel can do (nft -c in the lab's host namespace)
+  local t=$WORK/feat.nft r=no ct=no ib=no
+  feat() { printf 'table bridge labfeat {\n chain p { type filter hook prerouting priority -150; %s; }\n}\n' "$*" > "$t"; H nft -c -f "$t" >/dev/null 2>&1; }
+  if feat 'tcp dport 1 reject with tcp reset; ct state established accept; meta ibrname "vmbr0" accept'; then r=yes ct=yes ib=yes
+  else
+    feat 'tcp dport 1 reject with tcp reset' && r=yes
+    feat 'ct state established accept' && ct=yes
+    feat 'meta ibrname "vmbr0" accept' && ib=yes
+  fi
   echo "LAB features bridge_reject=$r bridge_ct=$ct ibrname=$ib"
 }
 
-obs_load() { # netdev ingress observers on eth0 of every node except host
-  local n
-  for n in outside $LAB_GUESTS; do
-    lab_exec "$n" nft -f - <<EOF || echo "ERROR observer table in $n failed"
-table netdev labobs {
-  counter syn { }
-  counter rst { }
-  chain in {
-    type filter hook ingress device "eth0" priority -500; policy accept;
-    tcp sport $FRAME_SPORT_BASE-$((FRAME_SPORT_BASE+999)) tcp flags & (syn | ack) == syn counter name "syn"
-    tcp dport $FRAME_SPORT_BASE-$((FRAME_SPORT_BASE+999)) tcp flags & rst == rst counter name "rst"
-  }
-}
-EOF
-  done
-}
-
-obs_read() { # -> file WORK/obs.N with "node syn rst" lines (parallel nft calls)
-  local out=$1 n pids=()
-  for n in outside $LAB_GUESTS; do
-    ( lab_exec "$n" nft list counters table netdev labobs 2>/dev/null \
-        | awk -v n="$n" '/counter syn/{c="s"} /counter rst/{c="r"} /packets/{v[c]=$2} END{print n, v["s"]+0, v["r"]+0}' \
-        > "$WORK/obs.$n" ) &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
-  for n in outside $LAB_GUESTS; do cat "$WORK/obs.$n"; done > "$out"; rm -f "$WORK"/obs.*
-}
-
 lab_start() {
+  [ -n "${SERVER_PID:-}" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
   lab_up || { echo "ERROR lab_up failed"; exit 2; }
-  local n i
-  rm -f "$WORK"/ready.*
-  for n in $LAB_NODES; do
-    lab_exec "$n" python3 "$PROBE" serve --tcp "$TCP_PORTS" --udp "$UDP_PORTS" \
-      --ready-file "$WORK/ready.$n" >/dev/null 2>"$WORK/serve.$n.err" &
-  done
-  obs_load
-  for i in $(seq 200); do
-    [ "$(ls "$WORK" | grep -c '^ready\.')" = 6 ] && break; sleep 0.1
-  done
-  [ "$(ls "$WORK" | grep -c '^ready\.')" = 6 ] || { echo "ERROR servers did not start: $(cat "$WORK"/serve.*.err)"; }
+  trace lab_up done
+  local n i nss=""
+  for n in $LAB_NODES; do nss+="${nss:+,}${P}$n"; done
+  rm -f "$WORK/ready"
+  # one process serves every namespace (its sockets live in the lab namespaces)
+  $PY "$PROBE" serve --netns "$nss" --tcp "$TCP_PORTS" --udp "$UDP_PORTS" \
+    --ready-file "$WORK/ready" >/dev/null 2>"$WORK/serve.err" &
+  SERVER_PID=$!
+  for i in $(seq 300); do [ -e "$WORK/ready" ] && break; sleep 0.05; done
+  [ -e "$WORK/ready" ] || echo "ERROR servers did not start: $(head -c 300 "$WORK/serve.err")"
+  trace servers ready
   lab_started=1
 }
 
@@ -122,28 +98,18 @@ node_ok() { case " $LAB_NODES " in *" $1 "*) return 0;; esac; echo "RESULT $2 ER
 
 # --- probe blocks: collected, then run in parallel per source node ---
 pending=()   # "ID FROM proto host port timeout"
-flush_probes() {
+flush_probes() { # one process runs the whole block in parallel threads, each in its netns
   [ ${#pending[@]} -gt 0 ] || return 0
-  local line id from rest n pids=()
-  declare -A groups=()
-  for line in "${pending[@]}"; do
-    read -r id from rest <<<"$line"
-    groups[$from]+="$id $rest"$'\n'
-  done
-  for n in "${!groups[@]}"; do
-    printf '%s' "${groups[$n]}" | lab_exec "$n" python3 "$PROBE" batch --timeout "$PROBE_TIMEOUT" > "$WORK/batch.$n" 2>&1 &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
+  local line id from rest
   declare -A res=()
-  for n in "${!groups[@]}"; do
-    while read -r tag id st; do [ "$tag" = RESULT ] && res[$id]=$st; done < "$WORK/batch.$n"
-  done
   for line in "${pending[@]}"; do
-    read -r id from rest <<<"$line"
-    echo "RESULT $id ${res[$id]:-ERROR no result ($(head -c 200 "$WORK/batch.$from" | tr '\n' ' '))}"
+    read -r id from rest <<<"$line"; echo "$id ${P}$from $rest"
+  done | $PY "$PROBE" batch --timeout "$PROBE_TIMEOUT" > "$WORK/batch" 2>&1
+  while read -r tag id st; do [ "$tag" = RESULT ] && res[$id]=$st; done < "$WORK/batch"
+  for line in "${pending[@]}"; do
+    read -r id rest <<<"$line"
+    echo "RESULT $id ${res[$id]:-ERROR no result ($(head -c 300 "$WORK/batch" | tr '\n' ' '))}"
   done
-  rm -f "$WORK"/batch.*
   pending=()
 }
 
@@ -154,15 +120,18 @@ do_scenario() { # NAME RULESET [opts]
   done
   scen=$name; scen_ok=1
   if [ $lab_started = 0 ] || [ $fresh = 1 ]; then lab_start; fi
-  H nft flush ruleset
   modprobe br_netfilter 2>/dev/null
+  trace modprobe done
   for f in iptables ip6tables; do
     [ -e /proc/sys/net/bridge/bridge-nf-call-$f ] || continue
     H sh -c "echo $brnf > /proc/sys/net/bridge/bridge-nf-call-$f"
   done
   [ "$brnf" = 1 ] && ! [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && echo "ERROR br_netfilter not available"
-  if [ "$rs" = - ]; then echo "RESULT $name LOADED"; return; fi
-  err=$(cd "$DIR" && H nft -f "$rs" 2>&1); rc=$?
+  if [ "$rs" = - ]; then H nft flush ruleset; echo "RESULT $name LOADED"; return; fi
+  case $rs in /*) ;; *) rs=$DIR/$rs;; esac
+  printf 'flush ruleset\ninclude "%s"\n' "$rs" > "$WORK/load.nft"
+  err=$(cd "$DIR" && H nft -f "$WORK/load.nft" 2>&1); rc=$?
+  trace nft load done
   if [ $rc = 0 ]; then echo "RESULT $name LOADED"
   else
     scen_ok=0
@@ -172,38 +141,24 @@ do_scenario() { # NAME RULESET [opts]
 }
 
 do_flood() { # ID FROM DST HOST PORT [vlan=N]
-  local id=$1 from=$2 dst=$3 host=$4 port=$5 vlan="" o sip b a n s r line
+  local id=$1 from=$2 dst=$3 host=$4 port=$5 vlan="" o sip n obs="" out
   shift 5
   for o in "$@"; do case $o in vlan=*) vlan="--vlan ${o#vlan=}";; *) echo "ERROR flood $id: unknown option $o";; esac; done
   [ -n "${LAB_MAC[$dst]:-}" ] && dst=${LAB_MAC[$dst]}
   case $host in *:*) sip=${LAB_IP6[$from]};; *) sip=${LAB_IP4[$from]};; esac
   flood_n=$((flood_n + 1))
-  obs_read "$WORK/before"
+  for n in outside $LAB_GUESTS; do obs+="${obs:+,}${P}$n=$n"; done
   # shellcheck disable=SC2086
-  lab_exec "$from" python3 "$PROBE" frame eth0 --dst-mac "$dst" --src-ip "$sip" --dst-ip "$host" \
-    --dport "$port" --sport $((FRAME_SPORT_BASE + flood_n % 1000)) $vlan || echo "ERROR flood $id: send failed"
-  sleep 1
-  obs_read "$WORK/after"
-  line="RESULT $id"
-  declare -A s0=() r0=()
-  while read -r n s r; do s0[$n]=$s; r0[$n]=$r; done < "$WORK/before"
-  local rst=0 syns=""
-  while read -r n s r; do
-    if [ "$n" = "$from" ]; then rst=$((r - ${r0[$n]:-0}))
-    else syns+=" syn_$n=$((s - ${s0[$n]:-0}))"; fi
-  done < "$WORK/after"
-  echo "$line rst=$rst$syns"
+  out=$($PY "$PROBE" frame eth0 --netns "${P}$from" --observe "$obs" --wait "$FLOOD_WAIT" \
+    --dst-mac "$dst" --src-ip "$sip" --dst-ip "$host" --dport "$port" \
+    --sport $((FRAME_SPORT_BASE + flood_n % 1000)) $vlan 2>&1)
+  case $out in rst=*) echo "RESULT $id $out";; *) echo "RESULT $id ERROR $(echo "$out" | tail -n1)";; esac
 }
 
 do_dhcp() { # ID FROM LISTENER
-  local id=$1 from=$2 lis=$3 i
-  rm -f "$WORK/dhcp.ready" "$WORK/dhcp.out"
-  lab_exec "$lis" python3 "$PROBE" listen-udp 67 --timeout 4 --ready-file "$WORK/dhcp.ready" > "$WORK/dhcp.out" 2>&1 &
-  local lp=$!
-  for i in $(seq 100); do [ -e "$WORK/dhcp.ready" ] && break; sleep 0.1; done
-  lab_exec "$from" python3 "$PROBE" dhcp eth0 --count 2 || echo "ERROR dhcp $id: send failed"
-  wait $lp
-  echo "RESULT $id $(head -n1 "$WORK/dhcp.out")"
+  local id=$1 from=$2 lis=$3 out
+  out=$($PY "$PROBE" dhcp eth0 --netns "${P}$from" --listen-netns "${P}$lis" --count 2 --timeout 3 2>&1)
+  echo "RESULT $id $(echo "$out" | tail -n1)"
 }
 
 do_exec() { # ID NODE COMMAND...
@@ -219,10 +174,10 @@ lineno=0
 while IFS= read -r raw || [ -n "$raw" ]; do
   lineno=$((lineno + 1))
   line=$raw
-  case $line in ''|*([[:space:]])'#'*) continue;; esac
+  [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
   read -r -a f <<<"$line"
   [ ${#f[@]} -gt 0 ] || continue
-  [ -n "${LAB_TRACE:-}" ] && echo "TIME $(awk '{print $1}' /proc/uptime) line $lineno ${f[0]} ${f[1]:-}"
+  trace "line $lineno ${f[0]} ${f[1]:-}"
   [ "${f[0]}" = probe ] || flush_probes
   if [ "${f[0]}" != scenario ] && [ -z "$scen" ]; then echo "ERROR line $lineno: '${f[0]}' before any scenario"; continue; fi
   case ${f[0]} in
@@ -257,5 +212,5 @@ while IFS= read -r raw || [ -n "$raw" ]; do
   esac
 done < "$DIR/scenarios.txt"
 flush_probes
-[ -n "${LAB_TRACE:-}" ] && echo "TIME $(awk '{print $1}' /proc/uptime) end"
+trace end
 echo DONE

@@ -1,0 +1,58 @@
+// listOwnTables: fwgen's own tables as the kernel holds them (`nft list table`), normalised so a
+// digest only changes when the rules do. Reads only fwgen's tables: foreign ones are never listed.
+import { createHash } from 'node:crypto';
+import { nftError, runNft, type NftOptions } from './run-nft.js';
+
+/** Must match generate/names.ts DEFAULT_TABLE_NAME and the families generate-ruleset emits. */
+export const OWN_TABLES = ['inet fwgen', 'bridge fwgen'] as const;
+
+export class NftListError extends Error {
+  override readonly name = 'NftListError';
+}
+
+/** The listing of fwgen's tables present in the kernel, normalised; '' when there are none. */
+export async function listOwnTables(opts: NftOptions): Promise<string> {
+  // `nft list table` of an absent table fails, and several `list` in one `nft -f` fail together
+  // (observed with nft 1.0.6), so ask which exist first, then list each one.
+  const tables = await runNft(['list', 'tables'], undefined, opts);
+  if (!tables.ok) throw new NftListError(`nft list tables failed: ${nftError(tables)}`);
+  const present = new Set(tables.stdout.split('\n').map((l) => l.trim().replace(/^table /, '')));
+  let out = '';
+  for (const t of OWN_TABLES) {
+    if (!present.has(t)) continue;
+    const r = await runNft(['list', 'table', ...t.split(' ')], undefined, opts);
+    if (!r.ok) throw new NftListError(`nft list table ${t} failed: ${nftError(r)}`);
+    out += `${r.stdout.trimEnd()}\n`;
+  }
+  return normaliseListing(out);
+}
+
+/**
+ * Strip what changes without a ruleset change: handles, counter values, set element timeouts.
+ * Tables are sorted by their `table <family> <name>` line so `list ruleset` output (in a scratch
+ * namespace) and per-table listings compare equal.
+ */
+export function normaliseListing(text: string): string {
+  const clean = text
+    .replace(/ # handle \d+/g, '')
+    .replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0')
+    .replace(/ expires [0-9dhms.]+/g, '');
+  const blocks: string[] = [];
+  let cur: string[] | null = null;
+  for (const line of clean.split('\n')) {
+    if (line.startsWith('table ')) cur = [];
+    if (cur === null) continue; // nothing outside a table block
+    cur.push(line);
+    if (line === '}') {
+      blocks.push(cur.join('\n'));
+      cur = null;
+    }
+  }
+  return blocks.sort((a, b) => headOf(a).localeCompare(headOf(b))).map((b) => `${b}\n`).join('');
+}
+
+const headOf = (block: string): string => block.slice(0, block.indexOf('\n'));
+
+export function digestText(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
