@@ -96,7 +96,7 @@ describe.skipIf(skip)('fwgen rulesets on a Proxmox-like kernel, real packets', (
       // DHCP from 0.0.0.0 passes the ipfilter (allowed before it, as in pve-firewall).
       s.dhcp(`${p}dhcp_ct200`, 'ct200', 'outside');
     }
-    s.write(dir);
+    await s.write(dir);
     r = await runScenarios(dir, { timeoutSec: 900 });
   }, 1_200_000);
 

@@ -247,10 +247,12 @@ export class ScenarioFile {
   }
 
   /** dstMac: a MAC or a node name (its MAC). */
-  flood(id: string, from: LabNode, dstMac: string, host: string, port: number, opts: { vlan?: number } = {}): this {
+  flood(id: string, from: LabNode, dstMac: string, host: string, port: number, opts: { vlan?: number; srcIp?: string; srcMac?: string } = {}): this {
     this.needScenario();
     const f = ['flood', this.id(id), this.node(from), ScenarioFile.tok(dstMac, 'mac'), ScenarioFile.tok(host, 'host'), ScenarioFile.tok(port, 'port')];
     if (opts.vlan !== undefined) f.push(`vlan=${opts.vlan}`);
+    if (opts.srcIp !== undefined) f.push(`src_ip=${ScenarioFile.tok(opts.srcIp, 'src ip')}`);
+    if (opts.srcMac !== undefined) f.push(`src_mac=${ScenarioFile.tok(opts.srcMac, 'src mac')}`);
     this.lines.push(f.join(' '));
     return this;
   }

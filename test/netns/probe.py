@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Network probes for the netns lab (standard library only, starts fast).
 
-  probe.py serve [--tcp PORTS] [--udp PORTS] [--ready-file F] [--netns NS,NS...]
+  probe.py serve [--tcp PORTS] [--udp PORTS] [--ready-file F] [--netns NS,NS...] [--wait-file F]
         TCP accept+echo and UDP echo on every port, IPv4 and IPv6 (dual-stack sockets),
         in the current network namespace or in each named one (/run/netns/NS; one process
-        serves them all: python start-up is expensive under emulation).
+        serves them all: python start-up is expensive under emulation). --wait-file: wait
+        until F exists before binding (start python while the namespaces are being built).
         PORTS: comma list with a:b ranges, e.g. 22,80,9000:9010. Runs until killed;
         touches F once every socket is bound.
   probe.py tcp HOST PORT [--timeout S]   -> OPEN | REFUSED | UNREACH | TIMEOUT
@@ -138,7 +139,9 @@ def batch(timeout):
         print("RESULT %s %s" % (f[0], r))
 
 
-def serve(tcp_ports, udp_ports, ready, namespaces):
+def serve(tcp_ports, udp_ports, ready, namespaces, wait_file=None):
+    while wait_file and not os.path.exists(wait_file):
+        time.sleep(0.05)
     sel = selectors.DefaultSelector()
     for ns in namespaces or [None]:
         enter(ns)
@@ -373,6 +376,7 @@ def main():
     p.add_argument("--udp", default="")
     p.add_argument("--ready-file")
     p.add_argument("--netns", default="")
+    p.add_argument("--wait-file")
     for name in ("tcp", "udp"):
         p = sp.add_parser(name)
         p.add_argument("host")
@@ -406,7 +410,7 @@ def main():
     p.add_argument("--ready-file")
     o = ap.parse_args()
     if o.cmd == "serve":
-        serve(ports(o.tcp), ports(o.udp), o.ready_file, [n for n in o.netns.split(",") if n])
+        serve(ports(o.tcp), ports(o.udp), o.ready_file, [n for n in o.netns.split(",") if n], o.wait_file)
     elif o.cmd == "tcp":
         print(tcp(o.host, o.port, o.timeout), flush=True)
     elif o.cmd == "udp":

@@ -20,11 +20,13 @@
 #       Client connection from node FROM. tcp -> OPEN|REFUSED|UNREACH|TIMEOUT,
 #       udp -> REPLY|REFUSED|UNREACH|TIMEOUT. Consecutive probe lines run in PARALLEL
 #       (any other line is a barrier). Prints: RESULT ID <status>
-#   flood ID FROM DST_MAC HOST PORT [vlan=N]
+#   flood ID FROM DST_MAC HOST PORT [vlan=N] [src_ip=A] [src_mac=M]
+#       (src_ip / src_mac: spoof the frame's source, for the MAC filter and ipfilter tests)
 #       One hand-made TCP SYN from FROM's eth0 (its own MAC and IP of HOST's family) to
-#       Ethernet DST_MAC (a MAC or a node name), IP HOST, dport PORT. Counts, during the next
-#       second, netdev-ingress on eth0 of every node: RSTs coming back to FROM and copies of the
-#       SYN arriving at each other node. Prints:
+#       Ethernet DST_MAC (a MAC or a node name), IP HOST, dport PORT. Captures for $FLOOD_WAIT s
+#       (AF_PACKET, incoming frames on eth0 of every node except host; same view as a
+#       netdev-ingress counter, but no nft runs needed): RSTs coming back to FROM and copies of
+#       the SYN arriving at each other node. Prints:
 #       RESULT ID rst=<n> syn_outside=<n> syn_vm100=<n> syn_vm101=<n> syn_vm102=<n> syn_ct200=<n>
 #       (the sender's own syn_ field is omitted)
 #   dhcp ID FROM LISTENER
@@ -44,6 +46,9 @@ set -u
 TCP_PORTS=${TCP_PORTS:-22,23,80,443,3128,5900,8006,8080,9000:9010}
 UDP_PORTS=${UDP_PORTS:-53,123,161,514,9000:9010}
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-2}
+# loaded in the background at start (one modprobe instead of many autoload round trips;
+# missing ones are ignored, e.g. on a kernel with everything built in)
+PRELOAD_MODULES=${PRELOAD_MODULES:-bridge veth br_netfilter nf_tables nft_ct nf_conntrack_bridge nft_reject_bridge nft_meta_bridge nft_reject_inet nft_limit nft_log nfnetlink_log}
 FLOOD_WAIT=${FLOOD_WAIT:-1}   # seconds to capture after a flood frame
 FRAME_SPORT_BASE=20000        # hand-made SYNs use sport 20000..20999 (below the ephemeral range)
 
@@ -79,15 +84,17 @@ features() { # what this kernel can do (nft -c in the lab's host namespace)
 
 lab_start() {
   [ -n "${SERVER_PID:-}" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; }
-  lab_up || { echo "ERROR lab_up failed"; exit 2; }
-  trace lab_up done
   local n i nss=""
   for n in $LAB_NODES; do nss+="${nss:+,}${P}$n"; done
-  rm -f "$WORK/ready"
-  # one process serves every namespace (its sockets live in the lab namespaces)
-  $PY "$PROBE" serve --netns "$nss" --tcp "$TCP_PORTS" --udp "$UDP_PORTS" \
+  rm -f "$WORK/ready" "$WORK/go"
+  # one process serves every namespace (its sockets live in the lab namespaces); it starts
+  # (python start-up) while the topology is built and binds once $WORK/go exists
+  $PY "$PROBE" serve --netns "$nss" --tcp "$TCP_PORTS" --udp "$UDP_PORTS" --wait-file "$WORK/go" \
     --ready-file "$WORK/ready" >/dev/null 2>"$WORK/serve.err" &
   SERVER_PID=$!
+  lab_up || { echo "ERROR lab_up failed"; exit 2; }
+  touch "$WORK/go"
+  trace lab_up done
   for i in $(seq 300); do [ -e "$WORK/ready" ] && break; sleep 0.05; done
   [ -e "$WORK/ready" ] || echo "ERROR servers did not start: $(head -c 300 "$WORK/serve.err")"
   trace servers ready
@@ -120,6 +127,7 @@ do_scenario() { # NAME RULESET [opts]
   done
   scen=$name; scen_ok=1
   if [ $lab_started = 0 ] || [ $fresh = 1 ]; then lab_start; fi
+  [ -n "$MODPROBE_PID" ] && { wait "$MODPROBE_PID"; MODPROBE_PID=""; }
   modprobe br_netfilter 2>/dev/null
   trace modprobe done
   for f in iptables ip6tables; do
@@ -140,18 +148,22 @@ do_scenario() { # NAME RULESET [opts]
   fi
 }
 
-do_flood() { # ID FROM DST HOST PORT [vlan=N]
-  local id=$1 from=$2 dst=$3 host=$4 port=$5 vlan="" o sip n obs="" out
+do_flood() { # ID FROM DST HOST PORT [vlan=N] [src_ip=A] [src_mac=M]
+  local id=$1 from=$2 dst=$3 host=$4 port=$5 vlan="" o sip="" smac="" n obs="" out
   shift 5
-  for o in "$@"; do case $o in vlan=*) vlan="--vlan ${o#vlan=}";; *) echo "ERROR flood $id: unknown option $o";; esac; done
+  for o in "$@"; do case $o in
+    vlan=*) vlan="--vlan ${o#vlan=}";;
+    src_ip=*) sip=${o#src_ip=};;
+    src_mac=*) smac="--src-mac ${o#src_mac=}";;
+    *) echo "ERROR flood $id: unknown option $o";; esac; done
   [ -n "${LAB_MAC[$dst]:-}" ] && dst=${LAB_MAC[$dst]}
-  case $host in *:*) sip=${LAB_IP6[$from]};; *) sip=${LAB_IP4[$from]};; esac
+  if [ -z "$sip" ]; then case $host in *:*) sip=${LAB_IP6[$from]};; *) sip=${LAB_IP4[$from]};; esac; fi
   flood_n=$((flood_n + 1))
   for n in outside $LAB_GUESTS; do obs+="${obs:+,}${P}$n=$n"; done
   # shellcheck disable=SC2086
   out=$($PY "$PROBE" frame eth0 --netns "${P}$from" --observe "$obs" --wait "$FLOOD_WAIT" \
     --dst-mac "$dst" --src-ip "$sip" --dst-ip "$host" --dport "$port" \
-    --sport $((FRAME_SPORT_BASE + flood_n % 1000)) $vlan 2>&1)
+    --sport $((FRAME_SPORT_BASE + flood_n % 1000)) $vlan $smac 2>&1)
   case $out in rst=*) echo "RESULT $id $out";; *) echo "RESULT $id ERROR $(echo "$out" | tail -n1)";; esac
 }
 
@@ -169,6 +181,8 @@ do_exec() { # ID NODE COMMAND...
   sed "s/^/OUT $id /" "$WORK/exec.out"
 }
 
+modprobe -a -q $PRELOAD_MODULES >/dev/null 2>&1 &
+MODPROBE_PID=$!
 echo "LAB kernel=$(uname -r) nft=$(nft --version 2>/dev/null | awk '{print $2}')"
 lineno=0
 while IFS= read -r raw || [ -n "$raw" ]; do
