@@ -4,6 +4,8 @@
 import { Diagnostics, type Diagnostic } from './diag/diagnostic.js';
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
+import { addLibvirtServices } from './generate/libvirt-services.js';
+import { DEFAULT_TABLE_NAME } from './generate/names.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
@@ -19,7 +21,14 @@ export interface CompileSources {
   node: string;
   cluster: SourceFile | null;
   host: SourceFile | null;
-  guests: readonly { vmid: number; type: 'qemu' | 'lxc'; conf: SourceFile; fw: SourceFile | null }[];
+  guests: readonly {
+    vmid: number;
+    type: 'qemu' | 'lxc';
+    conf: SourceFile;
+    fw: SourceFile | null;
+    /** Already parsed by an inventory (libvirt domain XML → NICs); `conf` is then that XML. */
+    parsedConf?: ast.GuestConf;
+  }[];
   corosync: SourceFile | null;
   vnets?: readonly SourceFile[];
 }
@@ -32,6 +41,9 @@ export interface CompileOptions {
   now: number;
   /** No ruleset when any error exists (default: pve-firewall's best effort). */
   strict?: boolean;
+  /** Bridges whose guests may reach libvirt's dnsmasq (DHCP/DNS) through the host table
+   * (generate/libvirt-services.ts); the libvirt inventory passes its networks' bridges. */
+  serviceBridges?: readonly string[];
 }
 
 export interface CompileResult {
@@ -53,6 +65,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
 
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   const { script, warnings } = generateRuleset(config, {});
+  if (options.serviceBridges?.length) addLibvirtServices(script, DEFAULT_TABLE_NAME, options.serviceBridges);
   for (const w of warnings) diags.warning(w.code, w.span ?? undefined, w.span || w.where === null ? w.message : `${w.where}: ${w.message}`);
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
@@ -65,7 +78,7 @@ function parseSources(sources: CompileSources, options: CompileOptions, diags: D
   const guests: GuestInput[] = sources.guests.map((g) => ({
     vmid: g.vmid,
     type: g.type,
-    conf: parseGuestConf(g.conf, g.type, diags),
+    conf: g.parsedConf ?? parseGuestConf(g.conf, g.type, diags),
     fw: parse(g.fw),
   }));
   return {

@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { diffText } from './diff-text.js';
 import { listOwnTables, normaliseListing } from './list-own-tables.js';
-import { nftBinary, nftError, runNft, type NftOptions } from './run-nft.js';
+import { nftBinary, nftEnv, nftError, runNft, type NftOptions } from './run-nft.js';
 
 export type Preview =
   | { kind: 'refused'; message: string }
@@ -17,7 +17,7 @@ export async function previewApply(script: string, opts: NftOptions): Promise<Pr
   const current = await listOwnTables(opts);
   const names = { old: 'kernel (fwgen tables)', new: 'after apply' };
   const scratch = await execa('unshare', ['--net', '--', 'sh', '-c', '"$0" -f - && "$0" list ruleset', nftBinary(opts)], {
-    input: script, reject: false, stripFinalNewline: false, env: { LC_ALL: 'C' },
+    input: script, reject: false, stripFinalNewline: false, env: nftEnv(opts), extendEnv: false,
   });
   if (scratch.failed) {
     // Without CAP_SYS_ADMIN there is no scratch namespace: compare with the script text, and say so.

@@ -23,11 +23,17 @@ export async function runNft(args: readonly string[], input: string | undefined,
     input: input ?? '',
     reject: false,
     stripFinalNewline: false,
-    // LC_ALL=C: nft's messages (and the listing) must not change with the admin's locale.
-    env: { LC_ALL: 'C' },
+    env: nftEnv(opts),
+    extendEnv: false,
   });
   const stderr = r.failed && r.exitCode === undefined ? `cannot run ${nftBinary(opts)}: ${r.shortMessage}` : r.stderr;
   return { ok: !r.failed, stdout: r.stdout, stderr };
+}
+
+/** The caller's environment (tests pass their own), with LC_ALL=C: nft's messages and listing
+ * must not change with the admin's locale. */
+export function nftEnv(opts: NftOptions): Record<string, string | undefined> {
+  return { ...(opts.env ?? process.env), LC_ALL: 'C' };
 }
 
 /** The first `Error:` line of nft's stderr (nft repeats the offending line and carets after it). */

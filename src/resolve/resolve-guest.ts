@@ -52,7 +52,7 @@ export function resolveNics(
   const nics: ir.Nic[] = [];
   for (const n of conf.nics) {
     const index = n.index.value;
-    const device = `${prefix}${vmid}i${index}`;
+    const device = n.device ?? `${prefix}${vmid}i${index}`;
     if (Buffer.byteLength(device) > 15) {
       // Linux names are at most 15 bytes: Proxmox could not create this device either.
       diags.error('nic-name-too-long', n.index.span, `net${index} of guest ${vmid} would be device '${device}', longer than the kernel's 15 bytes`);

@@ -210,6 +210,9 @@ export interface NicConf {
   /** lxc `ip=` / `ip6=` as written: CIDR, `dhcp`, `manual`, `auto`. */
   ip: Located<string> | null;
   ip6: Located<string> | null;
+  /** The bridge port when the inventory names it (libvirt `<target dev='vnet3'/>`); absent:
+   * Proxmox's `tap<vmid>i<N>` / `veth<vmid>i<N>`. */
+  device?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
