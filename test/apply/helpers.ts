@@ -1,0 +1,75 @@
+// Shared by the apply tests: a temporary /etc/pve tree, a state dir, and `fwgen` run in-process
+// through main() with real files, a fixed node name and local network, and env overrides.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main, type Io } from '../../src/cli/main.js';
+import { nodeReader } from '../../src/load/load-tree.js';
+
+export const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const FAKE_NFT = path.join(HERE, 'fake-nft.sh');
+export const FAILING_NFT = path.join(HERE, 'failing-nft.sh');
+
+export const CLUSTER_FW = `[OPTIONS]
+enable: 1
+policy_in: DROP
+
+[RULES]
+IN SSH(ACCEPT) -source 192.0.2.10
+IN ACCEPT -p tcp -dport 8006
+`;
+export const HOST_FW = '[OPTIONS]\nenable: 1\n';
+export const GUEST_CONF = 'net0: virtio=BC:24:11:00:01:00,bridge=vmbr0,firewall=1\nnet1: virtio=BC:24:11:00:01:01,bridge=vmbr0\n';
+export const GUEST_FW = '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN HTTP(ACCEPT)\n';
+
+export interface Sandbox {
+  dir: string;
+  root: string;
+  state: string;
+  write(rel: string, text: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** A tree for node pve1: cluster.fw, host.fw, and guest 100 unless `guests` is false. */
+export async function sandbox(opts: { guests?: boolean } = {}): Promise<Sandbox> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'fwgen-apply-'));
+  const root = path.join(dir, 'pve');
+  const write = async (rel: string, text: string): Promise<void> => {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text);
+  };
+  await write('firewall/cluster.fw', CLUSTER_FW);
+  await write('nodes/pve1/host.fw', HOST_FW);
+  if (opts.guests !== false) {
+    await write('nodes/pve1/qemu-server/100.conf', GUEST_CONF);
+    await write('firewall/100.fw', GUEST_FW);
+  }
+  return { dir, root, state: path.join(dir, 'state'), write, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function fwgen(argv: string[], env: Record<string, string | undefined>): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    stdout: (s) => void (stdout += s),
+    stderr: (s) => void (stderr += s),
+    readFile: nodeReader.readFile,
+    readStdin: async () => '',
+    isTTY: false,
+    env: { PATH: process.env.PATH, ...env },
+    hostname: () => 'pve1',
+    detectLocalNetwork: async () => [{ family: 4, addr: '192.0.2.0', len: 24 }],
+    now: () => 1_700_000_000,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+export const readJson = async (file: string): Promise<any> => JSON.parse(await readFile(file, 'utf8'));
