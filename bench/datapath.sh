@@ -46,7 +46,6 @@ inside() {
   G ip link set eth0 address "$(cat "$work/g100.mac")"
   G ip addr add 192.0.2.100/24 dev eth0; G ip link set eth0 up
   O ip addr add 192.0.2.200/24 dev eth0; O ip link set eth0 up
-  G iperf3 -s -D -1 >/dev/null 2>&1 || true
   G sh -c 'iperf3 -s >/dev/null 2>&1 &'
   sleep 1
   echo "kernel $(uname -r)" >> "$res"
@@ -57,17 +56,15 @@ inside() {
     done
     echo "$(printf '%s\n' "${r[@]}" | median) ${r[*]}"
   }
-  O ping -c 1 -W 5 192.0.2.100 >/dev/null 2>&1 || echo "warning: no ping without ruleset" >> "$res"
   echo "none 0 load 0 gbit $(iperf)" >> "$res"
   local f n style t
   for f in "$work"/dp-*.nft; do
     n=$(basename "$f" .nft | cut -d- -f2); style=$(basename "$f" .nft | cut -d- -f3)
     H nft flush ruleset
-    if ! t=$( { /usr/bin/time -f '%e' timeout "${LOAD_TIMEOUT:-300}" ip netns exec dp-host nft -f "$f" >/dev/null 2>"$work/nft.err"; } 2>&1 ); then
-      echo "$style $n load failed $(head -c 200 "$work/nft.err" | tr '\n' ' ')" >> "$res"; continue
+    if ! /usr/bin/time -f '%e' -o "$work/load.t" timeout "${LOAD_TIMEOUT:-300}" ip netns exec dp-host nft -f "$f" >/dev/null 2>"$work/nft.err"; then
+      echo "$style $n load failed (timeout ${LOAD_TIMEOUT:-300} s or error) $(head -c 200 "$work/nft.err" | tr '\n' ' ')" >> "$res"; continue
     fi
-    t=$(echo "$t" | tail -1)
-    O ping -c 1 -W 5 192.0.2.100 >/dev/null 2>&1 || echo "warning: $style $n: no ping" >> "$res"
+    t=$(tail -1 "$work/load.t")
     echo "$style $n load $t gbit $(iperf)" >> "$res"
   done
   H nft flush ruleset

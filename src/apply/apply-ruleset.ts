@@ -1,13 +1,14 @@
 // applyRuleset: load a compiled script into the kernel, or do nothing when the kernel already
-// holds it. Under the lock: digest the script and fwgen's listed tables, compare with the state
-// file, then `nft -c -f -` and `nft -f -` (one transaction: all or nothing, foreign tables
-// untouched; shared/nft-facts/README.md §5). Any failure leaves the kernel as it was and is recorded.
+// holds it. Under the lock: compare digests of the inputs, the script and fwgen's listed tables
+// with the state file, then `nft -c -f -` and `nft -f -` (one transaction: all or nothing,
+// foreign tables untouched; shared/nft-facts/README.md §5). Any failure leaves the kernel as it
+// was and is recorded.
 import { acquireLock } from './acquire-lock.js';
 import { digestText, listOwnTables, NftListError } from './list-own-tables.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';
 import { readState, writeState, type ApplyState, type GuestSummary, type RunResult } from './state-store.js';
 
-export interface ApplyInput {
+export interface Compiled {
   /** The compiled script; undefined when compiling withheld it (errors under --strict, load failure). */
   script: string | undefined;
   enabled: boolean | null;
@@ -15,6 +16,17 @@ export interface ApplyInput {
   warnings: string[];
   errors: string[];
   guests: GuestSummary[];
+}
+
+export interface ApplyInput {
+  /**
+   * Digest of everything the script depends on (files, node, local network, fwgen version), or
+   * undefined when that is not all (a time-limited `enable`). Equal to the last apply's and the
+   * kernel unchanged: nothing to do, without compiling. This is what keeps a timer tick cheap.
+   */
+  inputDigest: string | undefined;
+  /** Called only when the fast path does not decide. */
+  compile(): Promise<Compiled>;
 }
 
 export interface ApplyOptions extends NftOptions {
@@ -30,6 +42,8 @@ export type ApplyOutcome =
   | { kind: 'refused'; message: string }
   | { kind: 'config-error' };
 
+type Digests = Pick<ApplyState, 'inputDigest' | 'configDigest' | 'kernelDigest'>;
+
 export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promise<ApplyOutcome> {
   const now = opts.now ?? Date.now;
   const lock = await acquireLock(opts.stateDir, {
@@ -39,50 +53,66 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
   try {
     const started = now();
     const prev = await readState(opts.stateDir);
-    const errors = [...input.errors];
-    const record = (result: RunResult, digests?: Pick<ApplyState, 'configDigest' | 'kernelDigest'>): Promise<void> => {
+    const record = (result: RunResult, compiled: Compiled | null, digests?: Digests): Promise<void> => {
       const time = new Date(now()).toISOString();
       const changed = result === 'applied' || result === 'restored' || result === 'removed';
       return writeState(opts.stateDir, {
         version: 1,
         lastRun: { time, result, durationMs: now() - started },
         lastChange: changed ? { time, result } : (prev?.lastChange ?? null),
-        enabled: input.enabled,
         // On failure the digests still describe what the kernel holds from the last good apply.
+        inputDigest: digests ? digests.inputDigest : (prev?.inputDigest ?? null),
         configDigest: digests ? digests.configDigest : (prev?.configDigest ?? null),
         kernelDigest: digests ? digests.kernelDigest : (prev?.kernelDigest ?? null),
-        warnings: input.warnings,
-        errors,
-        guests: input.guests,
+        // Not compiled (fast path): the last compile's findings still hold.
+        enabled: compiled ? compiled.enabled : (prev?.enabled ?? null),
+        warnings: compiled ? compiled.warnings : (prev?.warnings ?? []),
+        errors: compiled ? compiled.errors : (prev?.errors ?? []),
+        guests: compiled ? compiled.guests : (prev?.guests ?? []),
       });
     };
+    const refuse = async (message: string, compiled: Compiled | null): Promise<ApplyOutcome> => {
+      opts.log(`error: ${message}; the running ruleset is kept`);
+      const base = compiled ?? { script: undefined, enabled: prev?.enabled ?? null, warnings: prev?.warnings ?? [], errors: [], guests: prev?.guests ?? [] };
+      await record('refused', { ...base, errors: [...base.errors, `error: ${message}`] });
+      return { kind: 'refused', message };
+    };
 
-    if (input.script === undefined) {
-      opts.log('not applied: configuration errors; the running ruleset is kept');
-      await record('config-error');
-      return { kind: 'config-error' };
-    }
-    const configDigest = digestText(input.script);
     let before: string;
     try {
       before = digestText(await listOwnTables(opts));
     } catch (e) {
       if (!(e instanceof NftListError)) throw e;
-      return refuse(e.message);
+      return await refuse(e.message, null);
     }
-    if (prev?.configDigest === configDigest && prev.kernelDigest === before) {
+    const kernelAsLeft = prev !== null && prev.kernelDigest === before;
+    if (kernelAsLeft && input.inputDigest !== undefined && prev.inputDigest === input.inputDigest) {
       opts.log('no changes');
-      await record('unchanged');
+      await record('unchanged', null);
       return { kind: 'unchanged' };
     }
-    // Same config as last time but different tables: someone (or something) changed them.
+
+    const compiled = await input.compile();
+    if (compiled.script === undefined) {
+      opts.log('not applied: configuration errors; the running ruleset is kept');
+      await record('config-error', compiled);
+      return { kind: 'config-error' };
+    }
+    const configDigest = digestText(compiled.script);
+    if (kernelAsLeft && prev.configDigest === configDigest) {
+      // Inputs changed but not the script (an edited comment outside any rule, say).
+      opts.log('no changes');
+      await record('unchanged', compiled, { inputDigest: input.inputDigest ?? null, configDigest, kernelDigest: before });
+      return { kind: 'unchanged' };
+    }
+    // Same script as last time but different tables: someone (or something) changed them.
     const drift = prev?.configDigest === configDigest;
     opts.log(drift ? 'kernel tables differ from the last apply: restoring' : `applying changes (config ${configDigest.slice(0, 12)})`);
 
-    const check = await runNft(['-c', '-f', '-'], input.script, opts);
-    if (!check.ok) return refuse(`nft -c refused the ruleset: ${nftError(check)}`);
-    const load = await runNft(['-f', '-'], input.script, opts);
-    if (!load.ok) return refuse(`nft -f refused the ruleset: ${nftError(load)}`);
+    const check = await runNft(['-c', '-f', '-'], compiled.script, opts);
+    if (!check.ok) return await refuse(`nft -c refused the ruleset: ${nftError(check)}`, compiled);
+    const load = await runNft(['-f', '-'], compiled.script, opts);
+    if (!load.ok) return await refuse(`nft -f refused the ruleset: ${nftError(load)}`, compiled);
 
     let after: string;
     try {
@@ -91,22 +121,15 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
       if (!(e instanceof NftListError)) throw e;
       // Loaded, but unverifiable: forget the digests so the next run loads again.
       opts.log(`applied, but ${e.message}`);
-      await record('applied', { configDigest: null, kernelDigest: null });
+      await record('applied', compiled, { inputDigest: null, configDigest: null, kernelDigest: null });
       return { kind: 'applied' };
     }
-    const result = input.enabled === false ? 'removed' : drift ? 'restored' : 'applied';
-    await record(result, { configDigest, kernelDigest: after });
+    const result = compiled.enabled === false ? 'removed' : drift ? 'restored' : 'applied';
+    await record(result, compiled, { inputDigest: input.inputDigest ?? null, configDigest, kernelDigest: after });
     opts.log(result === 'removed'
       ? `firewall disabled in cluster.fw: fwgen's tables removed (${now() - started} ms)`
       : `${result} (${now() - started} ms)`);
     return { kind: result };
-
-    async function refuse(message: string): Promise<ApplyOutcome> {
-      opts.log(`error: ${message}; the running ruleset is kept`);
-      errors.push(`error: ${message}`);
-      await record('refused');
-      return { kind: 'refused', message };
-    }
   } finally {
     await lock.release();
   }

@@ -26,6 +26,8 @@ export interface ApplyState {
   lastChange: { time: string; result: RunResult } | null;
   /** cluster firewall enabled in the config of the last run; null when it did not compile */
   enabled: boolean | null;
+  /** sha256 of the inputs (files, node, local network, fwgen version) of the script last loaded */
+  inputDigest: string | null;
   /** sha256 of the script last loaded; null: fwgen's tables were removed or never loaded */
   configDigest: string | null;
   /** sha256 of fwgen's tables as `nft list` showed them right after that load (normalised) */

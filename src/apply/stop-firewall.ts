@@ -32,6 +32,7 @@ export async function stopFirewall(opts: StopOptions): Promise<{ ok: boolean; me
       lastRun: { time, result: 'stopped', durationMs: now() - started },
       lastChange: { time, result: 'stopped' },
       enabled: prev?.enabled ?? null,
+      inputDigest: null,
       configDigest: null, // nothing loaded: the next apply loads whatever the config says
       kernelDigest: digestText(''), // the transaction removed both tables or failed as a whole
       warnings: [],

@@ -8,7 +8,7 @@ import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
 import { render, renderAll, toJson } from '../diag/render.js';
 import { sourceFile, type SourceFile } from '../diag/span.js';
 import { LockTimeoutError } from '../apply/acquire-lock.js';
-import { applyRuleset } from '../apply/apply-ruleset.js';
+import * as apply from '../apply/apply-ruleset.js';
 import { digestText, listOwnTables, NftListError } from '../apply/list-own-tables.js';
 import { previewApply } from '../apply/preview-apply.js';
 import { readState, stateDir, type GuestSummary } from '../apply/state-store.js';
@@ -351,31 +351,59 @@ function logLine(io: Io, line: string): void {
   io.stdout(`${prio}${line}\n`);
 }
 
-interface Compiled {
-  script: string | undefined;
+interface Compiled extends apply.Compiled {
   config: ir.Config | undefined;
-  warnings: string[];
-  errors: string[];
 }
 
-async function compileTree(opts: TreeFlags, io: Io): Promise<Compiled> {
+interface Prepared {
+  tree: Awaited<ReturnType<typeof loadTree>>;
+  localNetwork: ir.Cidr[];
+}
+
+async function prepareTree(opts: TreeFlags, io: Io, needNodes = false): Promise<Prepared> {
   const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
   const localFlag = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
   const tree = await loadTree(opts.root, node);
   if (tree.nodes.length > 0 && !tree.nodes.includes(node)) {
     throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${tree.nodes.join(', ')}); use --node`);
   }
-  const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
+  // Every PVE tree has nodes/<this node>; without it /etc/pve is most likely an unmounted pmxcfs,
+  // and compiling "no cluster.fw" (firewall off) would tear the running ruleset down.
+  if (needNodes && tree.nodes.length === 0) {
+    throw new LoadError(`no 'nodes' directory in '${opts.root}' (is pmxcfs mounted?)`, 'missing-root');
+  }
+  return { tree, localNetwork: localFlag ?? (await detect(tree.node, tree.corosync, io)) };
+}
+
+async function compileTree(opts: TreeFlags, io: Io): Promise<Compiled> {
+  return compilePrepared(await prepareTree(opts, io), opts, io);
+}
+
+async function compilePrepared({ tree, localNetwork }: Prepared, opts: TreeFlags, io: Io): Promise<Compiled> {
   const { compile } = await import('../compile.js');
   const result = compile(tree, { format: 'nft', localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict: opts.strict === true });
   // One line per diagnostic: the excerpt lines would be separate, unrelated journal entries.
   const line = (d: Diagnostic): string => render(d).split('\n')[0]!;
   return {
     script: typeof result.ruleset === 'string' ? result.ruleset : undefined,
+    enabled: result.config?.enabled ?? null,
     config: result.config,
     warnings: result.diagnostics.filter((d) => d.severity !== 'error').map(line),
     errors: result.diagnostics.filter((d) => d.severity === 'error').map(line),
+    guests: guestSummary(result.config),
   };
+}
+
+/**
+ * Everything the compiled script depends on, hashed, so an unchanged tree needs no compile (a
+ * 1,000-guest tree takes seconds to compile; a timer tick must not). Undefined when the clock
+ * matters too: a cluster `enable: <timestamp>` is on only for 60 s after it was written.
+ */
+function inputDigest({ tree, localNetwork }: Prepared, opts: TreeFlags): string | undefined {
+  for (const m of (tree.cluster?.text ?? '').matchAll(/^\s*enable\s*:\s*(\d+)/gim)) if (Number(m[1]) > 1) return undefined;
+  const files = [tree.cluster, tree.host, tree.corosync, ...tree.guests.flatMap((g) => [g.conf, g.fw]), ...(tree.vnets ?? [])]
+    .flatMap((f) => (f ? [[f.path, f.text]] : []));
+  return digestText(JSON.stringify({ version: version(), node: tree.node, strict: opts.strict === true, localNetwork, files }));
 }
 
 function guestSummary(config: ir.Config | undefined): GuestSummary[] {
@@ -397,43 +425,44 @@ function waitMs(text: string): number {
 
 async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
   const nft = { env: io.env };
-  const dir = stateDir(io.env);
-  let compiled: Compiled;
-  try {
-    compiled = await compileTree(opts, io);
-  } catch (e) {
-    // /etc/pve unreadable (pmxcfs down): like pve-firewall, keep the running ruleset and say why.
-    if (!(e instanceof LoadError) || opts.dryRun) throw e;
-    logLine(io, `error: ${e.message}`);
-    await applyRuleset({ script: undefined, enabled: null, warnings: [], errors: [`error: ${e.message}`], guests: [] },
-      { ...nft, stateDir: dir, lockTimeoutMs: waitMs(opts.wait), log: (l) => logLine(io, l) }).catch(() => undefined);
-    return EXIT.errors;
-  }
-  for (const w of compiled.warnings) logLine(io, w);
-  // Without --strict an error costs only its line or rule, as in pve-firewall: say so.
-  for (const e of compiled.errors) logLine(io, opts.strict ? e : `${e} (skipped)`);
+  const log = (l: string): void => logLine(io, l);
+  const report = (c: Compiled): Compiled => {
+    for (const w of c.warnings) log(w);
+    // Without --strict an error costs only its line or rule, as in pve-firewall: say so.
+    for (const e of c.errors) log(opts.strict ? e : `${e} (skipped)`);
+    return c;
+  };
   if (opts.dryRun) {
+    const compiled = report(await compileTree(opts, io));
     if (compiled.script === undefined) return EXIT.errors;
     const preview = await previewApply(compiled.script, nft);
     if (preview.kind === 'refused') {
-      logLine(io, `error: ${preview.message}`);
+      log(`error: ${preview.message}`);
       return EXIT.refused;
     }
-    if (preview.note) logLine(io, `note: ${preview.note}`);
+    if (preview.note) log(`note: ${preview.note}`);
     io.stdout(preview.diff === '' ? 'no changes\n' : preview.diff);
     return EXIT.ok;
   }
+  let input: apply.ApplyInput;
   try {
-    const outcome = await applyRuleset(
-      { script: compiled.script, enabled: compiled.config?.enabled ?? null, warnings: compiled.warnings, errors: compiled.errors, guests: guestSummary(compiled.config) },
-      { ...nft, stateDir: dir, lockTimeoutMs: waitMs(opts.wait), log: (l) => logLine(io, l) },
-    );
+    const prepared = await prepareTree(opts, io, true);
+    input = { inputDigest: inputDigest(prepared, opts), compile: async () => report(await compilePrepared(prepared, opts, io)) };
+  } catch (e) {
+    // /etc/pve unreadable (pmxcfs down): like pve-firewall, keep the running ruleset and say why.
+    if (!(e instanceof LoadError)) throw e;
+    log(`error: ${e.message}`);
+    const failed: apply.Compiled = { script: undefined, enabled: null, warnings: [], errors: [`error: ${e.message}`], guests: [] };
+    input = { inputDigest: undefined, compile: async () => failed };
+  }
+  try {
+    const outcome = await apply.applyRuleset(input, { ...nft, stateDir: stateDir(io.env), lockTimeoutMs: waitMs(opts.wait), log });
     if (outcome.kind === 'refused') return EXIT.refused;
     if (outcome.kind === 'config-error') return EXIT.errors;
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof LockTimeoutError)) throw e;
-    logLine(io, `error: ${e.message}`);
+    log(`error: ${e.message}`);
     return EXIT.busy;
   }
 }
@@ -470,8 +499,7 @@ async function runStatus(opts: TreeFlags & { json?: boolean }, io: Io): Promise<
     : state?.configDigest === configDigest && state?.kernelDigest === kernelDigest ? 'in-sync'
     : state?.configDigest === configDigest ? 'drift'
     : !loaded ? 'not-loaded' : 'pending';
-  const guests = guestSummary(compiled.config);
-  const enabled = compiled.config?.enabled ?? null;
+  const { guests, enabled } = compiled;
   if (opts.json) {
     io.stdout(`${JSON.stringify({ enabled, kernel, pendingChanges: kernel !== 'in-sync', kernelError, configDigest, kernelDigest, lastRun: state?.lastRun ?? null, lastChange: state?.lastChange ?? null, warnings: state?.warnings ?? [], errors: state?.errors ?? [], guests }, null, 2)}\n`);
     return EXIT.ok;

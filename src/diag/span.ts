@@ -88,16 +88,13 @@ export class OffsetSpan implements Span {
 }
 
 /**
- * A token that is its own span: an `ast.Located<T>` (`value`, `span`) in one object instead of two.
- * The parser makes one per token, so this halves the objects a large file's AST is made of.
+ * Something that is its own span: AST nodes and tokens made by the grammar (`node.span` is the node
+ * itself), one object where `{ ..., span: OffsetSpan }` takes two: a large file's AST is mostly spans.
  */
-export class LocatedSpan<T> implements Span {
-  constructor(
-    readonly value: T,
-    readonly file: SourceFile,
-    readonly startOffset: number,
-    readonly endOffset: number,
-  ) {}
+export abstract class SelfSpan implements Span {
+  abstract readonly file: SourceFile;
+  abstract readonly startOffset: number;
+  abstract readonly endOffset: number;
   get span(): Span {
     return this;
   }
@@ -106,5 +103,17 @@ export class LocatedSpan<T> implements Span {
   }
   get end(): Pos {
     return posIn(this.file, this.endOffset);
+  }
+}
+
+/** A token that is its own span: an `ast.Located<T>` (`value`, `span`) in one object instead of two. */
+export class LocatedSpan<T> extends SelfSpan {
+  constructor(
+    readonly value: T,
+    readonly file: SourceFile,
+    readonly startOffset: number,
+    readonly endOffset: number,
+  ) {
+    super();
   }
 }

@@ -51,8 +51,10 @@ export function diagnoseHost(facts: HostFacts, config: DoctorConfig): Finding[] 
     return findings;
   }
   const ruleset = readRuleset(facts.ruleset);
-  const foreign = ruleset.tables.filter((t) => !(t.name === config.tableName && (t.family === 'inet' || t.family === 'bridge')));
-  const blocked = new Map<string, { place: FindingPlace; table: NftTableJson; chain: NftChainJson; flows: Flow[]; byPolicy: boolean; unsure: boolean }>();
+  // libvirt's own tables only concern its networks (guest_input/output reject spoofed or foreign
+  // addresses on purpose): libvirt's intent, not a conflict.
+  const foreign = ruleset.tables.filter((t) => !(t.name === config.tableName && (t.family === 'inet' || t.family === 'bridge')) && !t.name.startsWith('libvirt'));
+  const blocked = new Map<string, { place: FindingPlace; table: NftTableJson; chain: NftChainJson; flows: Flow[]; byPolicy: boolean; sure: boolean }>();
   for (const flow of flows(facts, config)) {
     for (const table of foreign) {
       if (!flow.families.includes(table.family)) continue;
@@ -63,10 +65,10 @@ export function diagnoseHost(facts: HostFacts, config: DoctorConfig): Finding[] 
         const key = `${table.family} ${table.name} ${chain.name} ${out.rule?.handle ?? 'policy'}`;
         const entry = blocked.get(key) ?? {
           place: { ...placeOf(chain), ...(out.rule ? { handle: out.rule.handle, rule: ruleText(out.rule) } : {}) },
-          table, chain, flows: [], byPolicy: out.rule === null, unsure: false,
+          table, chain, flows: [], byPolicy: out.rule === null, sure: false,
         };
         if (!entry.flows.some((f) => f.what === flow.what)) entry.flows.push(flow);
-        entry.unsure ||= out.unsure.length > 0;
+        entry.sure ||= out.unsure.length === 0; // one flow surely dropped is enough
         blocked.set(key, entry);
       }
     }
@@ -76,11 +78,11 @@ export function diagnoseHost(facts: HostFacts, config: DoctorConfig): Finding[] 
     const who = owner(b.table);
     const lost = b.flows.map((f) => f.what).join('; ');
     findings.push({
-      severity: b.unsure ? 'warn' : 'block',
+      severity: b.sure ? 'block' : 'warn',
       code: codeOf(b.table, b.chain),
       where: b.place,
       message: `${who} ${b.chain.hook} chain drops what fwgen accepts, by ${what}: ${lost}` +
-        (b.unsure ? ' (unless a rule doctor cannot evaluate accepts it first)' : ''),
+        (!b.sure ? ' (unless a rule doctor cannot evaluate accepts it first)' : ''),
       fix: fixFor(b.table, b.chain, b.flows),
     });
   }

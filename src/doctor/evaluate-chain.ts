@@ -119,6 +119,7 @@ function leftValue(left: unknown, p: Packet): string | number | null | undefined
     return undefined;
   }
   if (isObj(left.ct) && left.ct.key === 'state') return p.ct;
+  if (isObj(left.ct) && left.ct.key === 'status') return null; // no dnat/snat on a packet fwgen passes on
   return undefined;
 }
 

@@ -107,9 +107,8 @@ function v4Number(addr: string): bigint {
 
 /** Address order, then shorter prefix first. */
 export function sortCidrs(cidrs: readonly ir.Cidr[]): ir.Cidr[] {
-  return [...cidrs].sort((a, b) => {
-    const x = addressNumber(a.addr, a.family);
-    const y = addressNumber(b.addr, b.family);
-    return x < y ? -1 : x > y ? 1 : a.len - b.len;
-  });
+  // Each address parsed once (not twice per comparison): large ipsets sort in n log n compares.
+  const keyed = cidrs.map((c) => ({ c, n: addressNumber(c.addr, c.family) }));
+  keyed.sort((a, b) => (a.n < b.n ? -1 : a.n > b.n ? 1 : a.c.len - b.c.len));
+  return keyed.map((k) => k.c);
 }

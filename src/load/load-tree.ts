@@ -1,5 +1,6 @@
 // loadTree: find and read one node's view of a /etc/pve tree (cluster.fw, host.fw, local guests,
 // corosync.conf, vnet files). The only fs reader of the project; parses nothing.
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -92,7 +93,8 @@ export async function loadTree(root: string, node: string): Promise<Tree> {
 async function readOptional(root: string, rel: string): Promise<SourceFile | null> {
   const full = path.join(root, rel);
   try {
-    return sourceFile(full, await readFile(full, 'utf8'));
+    // Synchronous: thousands of small files read far faster without a thread-pool round trip each.
+    return sourceFile(full, readFileSync(full, 'utf8'));
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return null;
     throw new LoadError(`cannot read '${full}': ${errnoMessage(e)}`, 'unreadable');

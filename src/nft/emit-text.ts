@@ -16,87 +16,114 @@ const MAP_ELEMENTS_PER_LINE = 4;
  * (an interface name that cannot be written). */
 export function emitText(script: Script): string {
   checkScript(script);
+  // Lines are pushed straight into one array (no per-block arrays, spreads or re-indenting
+  // copies): large rulesets have hundreds of thousands of lines.
   const lines: string[] = [];
-  // No `push(...lines)`: a spread of a large table's lines overflows the call stack.
-  for (const cmd of script.commands) for (const line of commandLines(cmd)) lines.push(line);
+  for (const cmd of script.commands) commandLines(cmd, lines);
   const text = lines.join('\n') + '\n';
   assertTextScope(text, script);
   return text;
 }
 
-function commandLines(cmd: Command): string[] {
+function commandLines(cmd: Command, out: string[]): void {
   switch (cmd.kind) {
     case 'add-table':
-      return [`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`];
+      out.push(`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
+      return;
     case 'delete-table':
-      return [`delete table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`];
+      out.push(`delete table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
+      return;
     case 'define-table':
-      return tableLines(cmd.table);
+      tableLines(cmd.table, out);
+      return;
   }
 }
 
-function tableLines(table: Table): string[] {
-  const blocks: string[][] = [];
-  if (table.comment !== undefined) blocks.push([`${INDENT}comment ${quoteComment(table.comment)}`]);
-  for (const s of table.sets) blocks.push(setLines(s));
-  for (const m of table.maps) blocks.push(mapLines(m));
-  for (const c of table.chains) blocks.push(chainLines(c));
-  const body = blocks.flatMap((b, i) => (i === 0 ? b : ['', ...b]));
-  return [`table ${table.family} ${assertIdentifier(table.name)} {`, ...body, '}'];
+function tableLines(table: Table, out: string[]): void {
+  out.push(`table ${table.family} ${assertIdentifier(table.name)} {`);
+  let first = true;
+  const sep = (): void => {
+    if (!first) out.push('');
+    first = false;
+  };
+  if (table.comment !== undefined) {
+    sep();
+    out.push(`${INDENT}comment ${quoteComment(table.comment)}`);
+  }
+  for (const s of table.sets) {
+    sep();
+    setLines(s, out);
+  }
+  for (const m of table.maps) {
+    sep();
+    mapLines(m, out);
+  }
+  for (const c of table.chains) {
+    sep();
+    chainLines(c, out);
+  }
+  out.push('}');
 }
 
 function keyType(type: NamedSet['type']): string {
   return (Array.isArray(type) ? type : [type]).map(checkWord).join(' . ');
 }
 
-function setLines(set: NamedSet): string[] {
+function setLines(set: NamedSet, out: string[]): void {
   const inner = [`type ${keyType(set.type)}`];
   if (set.interval) inner.push('flags interval');
   if (set.autoMerge) inner.push('auto-merge');
   if (set.comment !== undefined) inner.push(`comment ${quoteComment(set.comment)}`);
-  inner.push(...elementLines(set.elements.map(valueText), SET_ELEMENTS_PER_LINE));
-  return block(`set ${assertIdentifier(set.name)}`, inner, 1);
+  elementLines(set.elements.map(valueText), SET_ELEMENTS_PER_LINE, inner);
+  block(`set ${assertIdentifier(set.name)}`, inner, out);
 }
 
-function mapLines(map: NamedMap): string[] {
+function mapLines(map: NamedMap, out: string[]): void {
   const inner = [`type ${keyType(map.type)} : verdict`];
   if (map.interval) inner.push('flags interval');
   if (map.comment !== undefined) inner.push(`comment ${quoteComment(map.comment)}`);
   const items = map.elements.map((e) => `${valueText(e.key)} : ${verdictText(e.verdict)}`);
-  inner.push(...elementLines(items, MAP_ELEMENTS_PER_LINE));
-  return block(`map ${assertIdentifier(map.name)}`, inner, 1);
+  elementLines(items, MAP_ELEMENTS_PER_LINE, inner);
+  block(`map ${assertIdentifier(map.name)}`, inner, out);
 }
 
 /** `elements = { a, b }` on one line when short, else wrapped; nothing for an empty set
- * (`elements = { }` is a syntax error). */
-function elementLines(items: string[], perLine: number): string[] {
-  if (items.length === 0) return [];
-  if (items.length <= perLine) return [`elements = { ${items.join(', ')} }`];
-  const rows: string[] = [];
+ * (`elements = { }` is a syntax error). Appends to `out`. */
+function elementLines(items: string[], perLine: number, out: string[]): void {
+  if (items.length === 0) return;
+  if (items.length <= perLine) {
+    out.push(`elements = { ${items.join(', ')} }`);
+    return;
+  }
+  out.push('elements = {');
   for (let i = 0; i < items.length; i += perLine) {
     const last = i + perLine >= items.length;
-    rows.push(`${INDENT}${items.slice(i, i + perLine).join(', ')}${last ? '' : ','}`);
+    out.push(`${INDENT}${items.slice(i, i + perLine).join(', ')}${last ? '' : ','}`);
   }
-  return ['elements = {', ...rows, '}'];
+  out.push('}');
 }
 
-function chainLines(chain: Chain): string[] {
-  const inner: string[] = [];
+function chainLines(chain: Chain, out: string[]): void {
+  const pad = `${INDENT}${INDENT}`;
+  out.push(`${INDENT}chain ${assertIdentifier(chain.name)} {`);
   // nft lists the comment first; keep the same order so output and listings compare easily.
-  if (chain.comment !== undefined) inner.push(`comment ${quoteComment(chain.comment)}`);
+  if (chain.comment !== undefined) out.push(`${pad}comment ${quoteComment(chain.comment)}`);
   if (chain.base) {
     const b = chain.base;
     const device = b.device !== undefined ? ` device ${quoteIfname(b.device)}` : '';
     // `;` after the policy: a bare `}` right after it is a syntax error (nft-facts §5).
-    inner.push(`type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`);
+    out.push(`${pad}type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`);
   }
-  for (const rule of chain.rules) inner.push(ruleText(rule));
-  return block(`chain ${assertIdentifier(chain.name)}`, inner, 1);
+  for (const rule of chain.rules) out.push(pad + ruleText(rule));
+  out.push(`${INDENT}}`);
 }
 
-function block(head: string, inner: string[], depth: number): string[] {
-  const pad = INDENT.repeat(depth);
-  return [`${pad}${head} {`, ...inner.map((l) => `${pad}${INDENT}${l}`), `${pad}}`];
+/** A depth-1 block: `  head {`, the inner lines indented by two more spaces, `  }`. */
+function block(head: string, inner: string[], out: string[]): void {
+  const pad = `${INDENT}${INDENT}`;
+  out.push(`${INDENT}${head} {`);
+  for (const l of inner) out.push(pad + l);
+  out.push(`${INDENT}}`);
 }
 
 function ruleText(rule: Rule): string {

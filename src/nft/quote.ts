@@ -39,10 +39,10 @@ export class NftIdentifierError extends Error {
   }
 }
 
-const utf8 = new TextEncoder();
-
+/** UTF-8 length; lone surrogates count 3 (U+FFFD), as TextEncoder would encode them. Buffer's
+ * native count: no allocation per call (hot on large rulesets). */
 function byteLength(text: string): number {
-  return utf8.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 // Replacement policy (documented in the API):
@@ -63,7 +63,12 @@ export interface SanitizeOptions {
 
 /** The sanitised, truncated text WITHOUT quotes; the JSON emitter uses it so that text and JSON
  * output carry exactly the same string. */
+/** Printable ASCII without `"` and `\`: nothing to replace, one byte per character. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 export function sanitizeText(text: string, maxBytes: number, options: SanitizeOptions = {}): string {
+  // Fast path (most comments and prefixes): identical result, no regex replacements.
+  if (text.length <= maxBytes && PLAIN.test(text) && !(options.dollar && text.includes('$'))) return text;
   let clean = text.replace(SPACE_LIKE, ' ').replace(/"/g, "'").replace(UNSAFE, '_');
   if (options.dollar) clean = clean.replace(/\$/g, '_');
   return truncateUtf8(clean, maxBytes);
@@ -162,9 +167,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 
 /** Check a generated table/chain/set/map name and return it unchanged. nft 1.0.6 refuses quoted
  * names, so these go out bare and must be safe by construction. Throws NftIdentifierError. */
+const validIdentifiers = new Set<string>();
+
 export function assertIdentifier(name: string): string {
+  // The same chain/set names are checked over and over (every jump, every @set): remember the good ones.
+  if (validIdentifiers.has(name)) return name;
   if (!IDENTIFIER.test(name)) throw new NftIdentifierError(name, 'must match [A-Za-z_][A-Za-z0-9_./-]*');
   if (byteLength(name) > IDENTIFIER_MAX_BYTES) throw new NftIdentifierError(name, `longer than ${IDENTIFIER_MAX_BYTES} bytes`);
   if (NFT_KEYWORDS.has(name)) throw new NftIdentifierError(name, 'is an nft keyword');
+  if (validIdentifiers.size < 1_000_000) validIdentifiers.add(name);
   return name;
 }

@@ -12,8 +12,21 @@ function validAddress(text: string, family: IpFamily): boolean {
   return family === 4 ? isIPv4(text) : isIPv6(text);
 }
 
+// Normalising is pure and a large file repeats its addresses: results are kept (a bounded number).
+const normalised = new Map<string, string>();
+
+function normal(text: string): string {
+  let n = normalised.get(text);
+  if (n === undefined) {
+    n = normalizeCidr(text, { compress: true });
+    if (normalised.size >= 4096) normalised.clear();
+    normalised.set(text, n);
+  }
+  return n;
+}
+
 function normalAddress(text: string): string {
-  return normalizeCidr(text, { compress: true });
+  return normal(text);
 }
 
 function startOf(text: string): bigint {
@@ -37,7 +50,7 @@ export function checkCidr(item: ast.AddressItem, diags: Diagnostics, what = 'add
     return undefined;
   }
   const cidr = `${item.address}/${len}`;
-  const network = normalizeCidr(cidr, { compress: true });
+  const network = normal(cidr);
   const [netAddr] = network.split('/');
   const given = normalAddress(item.address);
   if (netAddr !== given && len !== max) {
@@ -111,7 +124,7 @@ export function parseCidrText(text: string): Cidr | undefined {
   if (!validAddress(addr, family)) return undefined;
   const len = lenText === undefined ? MAX_LEN[family] : Number(lenText);
   if (!Number.isInteger(len) || len < 0 || len > MAX_LEN[family]) return undefined;
-  const [net] = normalizeCidr(`${addr}/${len}`, { compress: true }).split('/');
+  const [net] = normal(`${addr}/${len}`).split('/');
   return { family, addr: net ?? addr, len };
 }
 

@@ -143,7 +143,7 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
   if (!macro) {
     const m = matchFields(fields, family, diags);
     if (!m) return [];
-    return [{ ...base, macro: null, ...m }];
+    return [withMatches(base, null, m)];
   }
   // Macro: one rule per macro line; a field set both by the macro and the rule must agree.
   const out: ir.Rule[] = [];
@@ -154,7 +154,7 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
     if (lineFamily !== null && family !== null && lineFamily !== family) continue; // e.g. Ping's IPv6 line for an IPv4 rule
     const m = matchFields(merged, family ?? lineFamily, diags);
     if (!m) return [];
-    out.push({ ...base, macro: macro.name, ...m });
+    out.push(withMatches(base, macro.name, m));
   }
   if (!diags.hasErrors && out.length === 0) {
     diags.error('macro-family-mismatch', line.action.span, `macro '${macro.name}' has no line for IPv${family} and this rule's addresses`);
@@ -240,6 +240,27 @@ function portsFromMacro(text: string, span: Span): ast.PortList {
 }
 
 type Matches = Pick<ir.Rule, 'proto' | 'dport' | 'sport' | 'family'>;
+
+/** `{ ...base, macro, ...m }` written out: object spreads were most of resolving a rule line. */
+function withMatches(base: Omit<ir.Rule, 'macro' | keyof Matches>, macro: string | null, m: Matches): ir.Rule {
+  return {
+    direction: base.direction,
+    verdict: base.verdict,
+    iface: base.iface,
+    nic: base.nic,
+    source: base.source,
+    dest: base.dest,
+    log: base.log,
+    origin: base.origin,
+    comment: base.comment,
+    group: base.group,
+    macro,
+    proto: m.proto,
+    dport: m.dport,
+    sport: m.sport,
+    family: m.family,
+  };
+}
 
 /** proto, ports and ICMP type → IR, with pve-firewall's checks. */
 function matchFields(f: Fields, family: ir.IpFamily | null, diags: Diagnostics): Matches | undefined {

@@ -1,7 +1,7 @@
 // parseFile: text → ast.ConfigFile. Never throws on user input: lines the grammar cannot read
 // become `syntax-error` diagnostics (the line is then ignored, as pve-firewall ignores it).
 import type { Diagnostics } from '../diag/diagnostic.js';
-import { LocatedSpan, OffsetSpan, type SourceFile, type Span } from '../diag/span.js';
+import { LocatedSpan, OffsetSpan, SelfSpan, type SourceFile, type Span } from '../diag/span.js';
 import type * as ast from './ast.js';
 import { parse, SyntaxError as PegSyntaxError } from './generated/pve-fw.js';
 
@@ -28,7 +28,7 @@ export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile 
   const input = file.text.endsWith('\n') ? file.text : `${file.text}\n`;
   let tree: ast.ConfigFile;
   try {
-    tree = parse(input, { grammarSource: file, spans: { OffsetSpan, LocatedSpan, file, limit: file.text.length } }) as ast.ConfigFile;
+    tree = parse(input, { grammarSource: file, spans: { OffsetSpan, SelfSpan, LocatedSpan, file, limit: file.text.length } }) as ast.ConfigFile;
   } catch (e) {
     // The grammar reads any text (bad lines become nodes); this is the last line of defence.
     if (!(e instanceof PegSyntaxError)) throw e;
@@ -55,7 +55,7 @@ export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile 
 /** Re-parse one bad line alone to find where it goes wrong and what was expected there. */
 function reportBadLine(line: ast.BadLine, rule: LineRule, diags: Diagnostics): void {
   try {
-    parse(line.text, { grammarSource: line.span.file, startRule: rule, spans: { OffsetSpan, LocatedSpan, file: line.span.file, limit: Infinity } });
+    parse(line.text, { grammarSource: line.span.file, startRule: rule, spans: { OffsetSpan, SelfSpan, LocatedSpan, file: line.span.file, limit: Infinity } });
   } catch (e) {
     if (!(e instanceof PegSyntaxError)) throw e;
     const at = e.location.start.offset;

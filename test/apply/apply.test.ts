@@ -113,9 +113,9 @@ describe('fwgen apply', () => {
     await resetCalls();
     const strict = await fwgen(['apply', '--strict', ...tree()], env);
     expect(strict.code).toBe(1);
+    expect((await calls()).filter((c) => c.includes('-f'))).toEqual([]);
     const diag = `${sb.root}/firewall/cluster.fw:6:4: error: unknown action 'FOO', expected ACCEPT, DROP or REJECT [unknown-action]`;
     expect(strict.stdout).toBe(`${diag}\nnot applied: configuration errors; the running ruleset is kept\n`);
-    expect(await calls()).toEqual([]);
     expect(await kernel()).toEqual(before);
     expect(await readJson(path.join(sb.state, 'state.json'))).toMatchObject({ lastRun: { result: 'config-error' }, errors: [diag] });
 
@@ -243,5 +243,35 @@ describe('fwgen stop', () => {
     const r = await fwgen(['stop'], env);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe("error: nft refused to remove fwgen's tables: Error: Could not process rule: fake load failure\n");
+  });
+});
+
+describe('fwgen apply without a readable tree (pmxcfs down)', () => {
+  it('keeps the running ruleset, records the error, exits 1', async () => {
+    await fwgen(['apply', ...tree()], env);
+    const before = await kernel();
+    await rm(path.join(sb.root, 'firewall'), { recursive: true });
+    await rm(path.join(sb.root, 'nodes'), { recursive: true });
+    const r = await fwgen(['apply', ...tree()], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`error: no 'nodes' directory in '${sb.root}' (is pmxcfs mounted?)\nnot applied: configuration errors; the running ruleset is kept\n`);
+    expect(await kernel()).toEqual(before);
+    expect((await readJson(path.join(sb.state, 'state.json'))).lastRun.result).toBe('config-error');
+  });
+});
+
+describe('the no-op fast path', () => {
+  it('skips compiling when the inputs are unchanged, but not when the clock matters', async () => {
+    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN FOO\n');
+    await fwgen(['apply', ...tree()], env);
+    // Compiling would print the diagnostic again; the fast path prints only the verdict.
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toBe('no changes\n');
+    // A comment outside any rule changes the inputs, not the script.
+    await sb.write('firewall/cluster.fw', '# edited\n[OPTIONS]\nenable: 1\n\n[RULES]\nIN FOO\n');
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/unknown action 'FOO'.*\(skipped\)\nno changes\n$/);
+    // enable: <timestamp> is on for 60 s only, so every run compiles.
+    await sb.write('firewall/cluster.fw', `[OPTIONS]\nenable: ${1_700_000_000 - 10}\n\n[RULES]\nIN FOO\n`);
+    await fwgen(['apply', ...tree()], env);
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/unknown action 'FOO'.*\nno changes\n$/);
   });
 });
