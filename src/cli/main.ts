@@ -1,10 +1,13 @@
 // The fwgen command line: parse arguments, call load/compile, print, return an exit code. Only
 // wires; all output goes through `io` (tests pass fakes). No colours: the output ends up in journald.
+import { addDoctorCommand } from './doctor-command.js';
+import { addInventoryOptions, INVENTORY_HELP, loadInventory, type InventoryFlags } from './inventory-options.js';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
+import { compareDiagnostics, Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
+import type { CompileSources } from '../compile.js';
 import { render, renderAll, toJson } from '../diag/render.js';
 import { sourceFile, type SourceFile } from '../diag/span.js';
 import { LockTimeoutError } from '../apply/acquire-lock.js';
@@ -14,7 +17,7 @@ import { previewApply } from '../apply/preview-apply.js';
 import { readState, stateDir, type GuestSummary } from '../apply/state-store.js';
 import { stopFirewall } from '../apply/stop-firewall.js';
 import { detectLocalNetwork, shortHostname } from '../load/detect-local-network.js';
-import { LoadError, loadTree, nodeReader, readSource } from '../load/load-tree.js';
+import { LoadError, nodeReader, readSource } from '../load/load-tree.js';
 import { parseCidrText } from '../resolve/check-address.js';
 import type { FileScope } from '../resolve/input.js';
 import type * as ir from '../resolve/ir.js';
@@ -110,20 +113,23 @@ export async function main(argv: string[], io: Io): Promise<number> {
       status = await runCheck(files, opts, io);
     });
 
-  program
-    .command('compile')
+  addInventoryOptions(program
+    .command('compile'))
     .description("compile one node's view of a /etc/pve tree to an nftables ruleset")
     .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
     .option('--node <name>', 'the node to compile for (default: the short host name)')
     .option('--localnet <cidr>', "the local network (default: detected as pve-firewall does; the cluster alias 'local_network' wins)")
     .addOption(new Option('--format <format>', 'output format').choices(['nft', 'json']).default('nft'))
     .option('--strict', 'print no ruleset when any error exists')
-    .addHelpText('after', COMPILE_HELP)
+    .addHelpText('after', COMPILE_HELP + INVENTORY_HELP)
     .action(async (opts: CompileFlags) => {
       status = await runCompile(opts, io);
     });
 
   addApplyCommands(program, io, (code) => {
+    status = code;
+  });
+  addDoctorCommand(program, io, (code) => {
     status = code;
   });
 
@@ -227,7 +233,7 @@ function summary(list: readonly Diagnostic[]): string {
 // ---------------------------------------------------------------------------------------------
 // compile
 
-interface CompileFlags {
+interface CompileFlags extends InventoryFlags {
   root: string;
   node?: string;
   localnet?: string;
@@ -238,19 +244,23 @@ interface CompileFlags {
 async function runCompile(opts: CompileFlags, io: Io): Promise<number> {
   const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
   const localFlag = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
-  const tree = await loadTree(opts.root, node);
-  if (tree.nodes.length > 0 && !tree.nodes.includes(node)) {
-    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${tree.nodes.join(', ')}); use --node`);
+  const inv = await loadInventory(opts, node, io.env);
+  const tree = inv.sources;
+  if (inv.nodes.length > 0 && !inv.nodes.includes(node)) {
+    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${inv.nodes.join(', ')}); use --node`);
   }
   const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
   // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
   const { compile } = await import('../compile.js');
-  const result = compile(tree, {
+  const compiled = compile(tree, {
     format: opts.format,
     localNetwork,
     now: io.now?.() ?? Math.floor(Date.now() / 1000),
-    strict: opts.strict === true,
+    strict: opts.strict === true && inv.diagnostics.every((d) => d.severity !== 'error'),
+    serviceBridges: inv.serviceBridges,
   });
+  const result = { ...compiled, diagnostics: [...inv.diagnostics, ...compiled.diagnostics].sort(compareDiagnostics) };
+  if (opts.strict && inv.diagnostics.some((d) => d.severity === 'error')) delete result.ruleset;
   if (result.diagnostics.length > 0) io.stderr(`${renderAll(result.diagnostics)}${summary(result.diagnostics)}\n`);
   if (result.ruleset !== undefined) {
     io.stdout(typeof result.ruleset === 'string' ? result.ruleset : `${JSON.stringify(result.ruleset, null, 2)}\n`);
@@ -301,7 +311,7 @@ nft: $FWGEN_NFT (default: nft from PATH).
 Exit status: 0 applied or no changes, 1 config errors (--strict) or unreadable config,
 2 usage error, 3 nft refused the ruleset (running one unchanged), 75 another run holds the lock.`;
 
-interface TreeFlags {
+interface TreeFlags extends InventoryFlags {
   root: string;
   node?: string;
   localnet?: string;
@@ -314,7 +324,7 @@ interface ApplyFlags extends TreeFlags {
 }
 
 function addApplyCommands(program: Command, io: Io, setStatus: (code: number) => void): void {
-  const tree = (cmd: Command): Command => cmd
+  const tree = (cmd: Command): Command => addInventoryOptions(cmd)
     .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
     .option('--node <name>', 'the node to compile for (default: the short host name)')
     .option('--localnet <cidr>', 'the local network (default: detected as pve-firewall does)');
@@ -356,32 +366,40 @@ interface Compiled extends apply.Compiled {
 }
 
 interface Prepared {
-  tree: Awaited<ReturnType<typeof loadTree>>;
+  tree: CompileSources;
   localNetwork: ir.Cidr[];
+  serviceBridges: string[];
+  /** inventory diagnostics (libvirt XML), reported with compile's */
+  diagnostics: Diagnostic[];
 }
 
 async function prepareTree(opts: TreeFlags, io: Io, needNodes = false): Promise<Prepared> {
   const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
   const localFlag = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
-  const tree = await loadTree(opts.root, node);
-  if (tree.nodes.length > 0 && !tree.nodes.includes(node)) {
-    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${tree.nodes.join(', ')}); use --node`);
+  const inv = await loadInventory(opts, node, io.env);
+  const tree = inv.sources;
+  if (inv.nodes.length > 0 && !inv.nodes.includes(node)) {
+    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${inv.nodes.join(', ')}); use --node`);
   }
   // Every PVE tree has nodes/<this node>; without it /etc/pve is most likely an unmounted pmxcfs,
   // and compiling "no cluster.fw" (firewall off) would tear the running ruleset down.
-  if (needNodes && tree.nodes.length === 0) {
+  if (needNodes && inv.kind === 'pve' && inv.nodes.length === 0) {
     throw new LoadError(`no 'nodes' directory in '${opts.root}' (is pmxcfs mounted?)`, 'missing-root');
   }
-  return { tree, localNetwork: localFlag ?? (await detect(tree.node, tree.corosync, io)) };
+  const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
+  return { tree, localNetwork, serviceBridges: inv.serviceBridges, diagnostics: inv.diagnostics };
 }
 
 async function compileTree(opts: TreeFlags, io: Io): Promise<Compiled> {
   return compilePrepared(await prepareTree(opts, io), opts, io);
 }
 
-async function compilePrepared({ tree, localNetwork }: Prepared, opts: TreeFlags, io: Io): Promise<Compiled> {
+async function compilePrepared({ tree, localNetwork, serviceBridges, diagnostics }: Prepared, opts: TreeFlags, io: Io): Promise<Compiled> {
   const { compile } = await import('../compile.js');
-  const result = compile(tree, { format: 'nft', localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict: opts.strict === true });
+  const invErrors = diagnostics.some((d) => d.severity === 'error');
+  const compiled = compile(tree, { format: 'nft', localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict: opts.strict === true, serviceBridges });
+  const result = { ...compiled, diagnostics: [...diagnostics, ...compiled.diagnostics].sort(compareDiagnostics) };
+  if (opts.strict && invErrors) delete result.ruleset;
   // One line per diagnostic: the excerpt lines would be separate, unrelated journal entries.
   const line = (d: Diagnostic): string => render(d).split('\n')[0]!;
   return {
@@ -399,11 +417,11 @@ async function compilePrepared({ tree, localNetwork }: Prepared, opts: TreeFlags
  * 1,000-guest tree takes seconds to compile; a timer tick must not). Undefined when the clock
  * matters too: a cluster `enable: <timestamp>` is on only for 60 s after it was written.
  */
-function inputDigest({ tree, localNetwork }: Prepared, opts: TreeFlags): string | undefined {
+function inputDigest({ tree, localNetwork, serviceBridges }: Prepared, opts: TreeFlags): string | undefined {
   for (const m of (tree.cluster?.text ?? '').matchAll(/^\s*enable\s*:\s*(\d+)/gim)) if (Number(m[1]) > 1) return undefined;
   const files = [tree.cluster, tree.host, tree.corosync, ...tree.guests.flatMap((g) => [g.conf, g.fw]), ...(tree.vnets ?? [])]
     .flatMap((f) => (f ? [[f.path, f.text]] : []));
-  return digestText(JSON.stringify({ version: version(), node: tree.node, strict: opts.strict === true, localNetwork, files }));
+  return digestText(JSON.stringify({ version: version(), node: tree.node, strict: opts.strict === true, localNetwork, serviceBridges, files }));
 }
 
 function guestSummary(config: ir.Config | undefined): GuestSummary[] {
