@@ -218,6 +218,8 @@ function scopeFromName(file: string): CheckScope | 'corosync' | undefined {
   if (base === 'corosync.conf') return 'corosync';
   if (/(^|\/)sdn\/firewall\/[^/]+\.fw$/.test(p)) return 'vnet';
   if (/^\d+\.fw$/.test(base)) return 'guest';
+  // libvirt inventory: /etc/fwgen/guests/<domain>.fw
+  if (/(^|\/)guests\/[^/]+\.fw$/.test(p)) return 'guest';
   if (/(^|\/)qemu-server\/\d+\.conf$/.test(p)) return 'qemu';
   if (/(^|\/)lxc\/\d+\.conf$/.test(p)) return 'lxc';
   return undefined;

@@ -1,7 +1,7 @@
 // fwgen apply/stop on this machine's real kernel, only ever inside a network namespace made here
 // (`ip netns add`), never the root namespace: every nft call of the in-process CLI goes through a
 // wrapper that enters that namespace. A tree without guests compiles to an inet-only ruleset,
-// which this kernel (no bridge reject/ct) can load. The bridge parts are in lab-apply.test.ts.
+// which this kernel (no bridge reject/ct) can load. The bridge parts are in lab-apply.e2e.test.ts.
 import { execa, execaSync } from 'execa';
 import { readFile, writeFile, chmod, rm } from 'node:fs/promises';
 import { readlinkSync } from 'node:fs';
