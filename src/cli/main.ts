@@ -244,25 +244,7 @@ interface CompileFlags extends InventoryFlags {
 }
 
 async function runCompile(opts: CompileFlags, io: Io): Promise<number> {
-  const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
-  const localFlag = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
-  const inv = await loadInventory(opts, node, io.env);
-  const tree = inv.sources;
-  if (inv.nodes.length > 0 && !inv.nodes.includes(node)) {
-    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${inv.nodes.join(', ')}); use --node`);
-  }
-  const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
-  // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
-  const { compile } = await import('../compile.js');
-  const compiled = compile(tree, {
-    format: opts.format,
-    localNetwork,
-    now: io.now?.() ?? Math.floor(Date.now() / 1000),
-    strict: opts.strict === true && inv.diagnostics.every((d) => d.severity !== 'error'),
-    serviceBridges: inv.serviceBridges,
-  });
-  const result = { ...compiled, diagnostics: [...inv.diagnostics, ...compiled.diagnostics].sort(compareDiagnostics) };
-  if (opts.strict && inv.diagnostics.some((d) => d.severity === 'error')) delete result.ruleset;
+  const result = await compileWith(await prepareTree(opts, io), opts.format, opts.strict === true, io);
   if (result.diagnostics.length > 0) io.stderr(`${renderAll(result.diagnostics)}${summary(result.diagnostics)}\n`);
   if (result.ruleset !== undefined) {
     io.stdout(typeof result.ruleset === 'string' ? result.ruleset : `${JSON.stringify(result.ruleset, null, 2)}\n`);
@@ -396,12 +378,19 @@ async function compileTree(opts: TreeFlags, io: Io): Promise<Compiled> {
   return compilePrepared(await prepareTree(opts, io), opts, io);
 }
 
-async function compilePrepared({ tree, localNetwork, serviceBridges, diagnostics }: Prepared, opts: TreeFlags, io: Io): Promise<Compiled> {
+/** Compile prepared sources; the inventory's own diagnostics join compile's. */
+async function compileWith(prepared: Prepared, format: 'nft' | 'json', strict: boolean, io: Io) {
+  // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
   const { compile } = await import('../compile.js');
-  const invErrors = diagnostics.some((d) => d.severity === 'error');
-  const compiled = compile(tree, { format: 'nft', localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict: opts.strict === true, serviceBridges });
+  const { tree, localNetwork, serviceBridges, diagnostics } = prepared;
+  const compiled = compile(tree, { format, localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict, serviceBridges });
   const result = { ...compiled, diagnostics: [...diagnostics, ...compiled.diagnostics].sort(compareDiagnostics) };
-  if (opts.strict && invErrors) delete result.ruleset;
+  if (strict && diagnostics.some((d) => d.severity === 'error')) delete result.ruleset;
+  return result;
+}
+
+async function compilePrepared(prepared: Prepared, opts: TreeFlags, io: Io): Promise<Compiled> {
+  const result = await compileWith(prepared, 'nft', opts.strict === true, io);
   // One line per diagnostic: the excerpt lines would be separate, unrelated journal entries.
   const line = (d: Diagnostic): string => render(d).split('\n')[0]!;
   return {
