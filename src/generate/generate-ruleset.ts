@@ -4,6 +4,7 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { guestTable } from './guest-table.js';
+import { hoistSharedSets } from './hoist-sets.js';
 import { hostTable } from './host-table.js';
 import { DEFAULT_TABLE_NAME } from './names.js';
 import { reachability } from './reachability.js';
@@ -49,11 +50,14 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
     replace(bridgeRef, null);
     return { script: { commands }, warnings };
   }
-  const host = config.host.options.enable
+  const hostBuilt = config.host.options.enable
     ? hostTable(config, { name, inputPriority: opts.inputPriority ?? 0, outputPriority: opts.outputPriority ?? 0 }, warn)
     : null;
-  const guests = guestTable(config, { name, preroutingPriority: opts.preroutingPriority ?? -150, postroutingPriority: opts.postroutingPriority ?? -150 }, warn);
-  if (guests !== null) reachability(guests);
+  const guestsBuilt = guestTable(config, { name, preroutingPriority: opts.preroutingPriority ?? -150, postroutingPriority: opts.postroutingPriority ?? -150 }, warn);
+  // Reachability runs on the table as built; hoisting only renames set lookups.
+  if (guestsBuilt !== null) reachability(guestsBuilt);
+  const host = hostBuilt === null ? null : hoistSharedSets(hostBuilt);
+  const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt);
   replace(inetRef, host);
   replace(bridgeRef, guests);
   return { script: { commands }, warnings };

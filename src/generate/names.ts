@@ -60,6 +60,11 @@ export const names = {
     return `v${family}_${sanitizeIdentifierPart(key)}`;
   },
 
+  /** A list shared by several rules of a table (hoist-sets.ts): `list_inet_service_0`. */
+  sharedSet(type: string, n: number): string {
+    return `list_${type}_${n}`;
+  },
+
   /** PF-like chain names used inside log prefixes (never nft identifiers). */
   logChain: {
     hostIn: 'PVEFW-HOST-IN',

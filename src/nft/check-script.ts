@@ -4,6 +4,7 @@
 // NftIdentifierError; user text problems (interface names) throw NftNameError from quote.ts.
 // Must not: print anything, or touch nft.
 import type { Chain, Command, Expr, Family, Script, Stmt, Table, Value, Verdict } from './model.js';
+import { setKeyType } from './key-type.js';
 import { assertIdentifier, NftIdentifierError } from './quote.js';
 
 const FAMILIES: ReadonlySet<Family> = new Set(['inet', 'ip', 'ip6', 'bridge', 'netdev', 'arp']);
@@ -78,16 +79,17 @@ function checkTableRef(family: Family, name: string): void {
 
 function checkTable(table: Table): void {
   checkTableRef(table.family, table.name);
-  const sets = new Set<string>();
+  const sets = new Map<string, string>();
   const maps = new Set<string>();
   const chains = new Set<string>();
-  const unique = (seen: Set<string>, name: string, what: string): void => {
+  const unique = (seen: Set<string> | Map<string, string>, name: string, what: string): void => {
     assertIdentifier(name);
     if (seen.has(name)) throw new NftIdentifierError(name, `duplicate ${what} in table ${table.name}`);
-    seen.add(name);
+    if (seen instanceof Set) seen.add(name);
   };
   for (const s of table.sets) {
     unique(sets, s.name, 'set');
+    sets.set(s.name, Array.isArray(s.type) ? s.type.join(' . ') : s.type);
     if (s.autoMerge && !s.interval) throw new NftIdentifierError(s.name, 'auto-merge only works with interval sets');
   }
   for (const m of table.maps) {
@@ -103,7 +105,8 @@ function checkTable(table: Table): void {
 
 interface RefContext {
   table: string;
-  sets: Set<string>;
+  /** set name → key type (`ipv4_addr`, `ifname . ether_addr`) */
+  sets: Map<string, string>;
   maps: Set<string>;
   chains: Set<string>;
 }
@@ -126,9 +129,16 @@ function checkVerdict(v: Verdict, ctx: RefContext): void {
 
 function checkStmt(stmt: Stmt, ctx: RefContext): void {
   switch (stmt.kind) {
-    case 'match':
+    case 'match': {
       checkValueRefs(stmt.right, ctx);
+      if (stmt.right.kind !== 'set-ref') return;
+      const setType = ctx.sets.get(stmt.right.name);
+      const exprType = setKeyType(stmt.left);
+      if (setType !== undefined && exprType !== null && setType !== exprType) {
+        throw new NftIdentifierError(stmt.right.name, `set of ${setType} matched against an expression of ${exprType}`);
+      }
       return;
+    }
     case 'verdict':
       checkVerdict(stmt.verdict, ctx);
       return;

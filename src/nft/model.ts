@@ -48,7 +48,18 @@ export interface Chain {
 }
 
 /** Key types of named sets and maps, as nft spells them (`ipv4_addr`, `ifname`, `ether_addr`, …). */
-export type KeyType = 'ipv4_addr' | 'ipv6_addr' | 'ether_addr' | 'ifname' | 'inet_service' | 'inet_proto' | 'mark';
+export type KeyType =
+  | 'ipv4_addr'
+  | 'ipv6_addr'
+  | 'ether_addr'
+  | 'ifname'
+  | 'inet_service'
+  | 'inet_proto'
+  | 'mark'
+  | 'icmp_type'
+  | 'icmpv6_type'
+  | 'pkt_type'
+  | 'fib_addrtype';
 
 export interface NamedSet {
   name: string;

@@ -22,7 +22,9 @@ export function tableText(text: string, family: 'inet' | 'bridge', name = 'fwgen
   return lines.slice(start, end + 1).join('\n');
 }
 
-/** The rule lines of one chain (base chain header and comment lines removed), trimmed. */
+/** The rule lines of one chain (base chain header and comment lines removed), trimmed. Lists
+ * the generator hoisted into shared sets (`@list_…`, hoist-sets.ts) are shown inline as `{ … }`
+ * again, so these tests read as the rules were written; hoist-sets.test.ts covers the hoisting. */
 export function chainRules(text: string, family: 'inet' | 'bridge', chain: string): string[] {
   const table = tableText(text, family);
   if (table === null) throw new Error(`no ${family} table`);
@@ -30,10 +32,24 @@ export function chainRules(text: string, family: 'inet' | 'bridge', chain: strin
   const start = lines.indexOf(`  chain ${chain} {`);
   if (start < 0) throw new Error(`no chain ${chain} in ${family}`);
   const end = lines.indexOf('  }', start);
+  const shared = sharedLists(table);
   return lines
     .slice(start + 1, end)
-    .map((l) => l.trim())
+    .map((l) => l.trim().replace(/@(list_[a-z0-9_]+)/g, (ref, name: string) => shared.get(name) ?? ref))
     .filter((l) => !l.startsWith('type filter hook') && !l.startsWith('comment '));
+}
+
+/** `list_*` set name → its elements written as an anonymous set (`{ 22, 80 }`). */
+function sharedLists(table: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of table.matchAll(/^ {2}set (list_[a-z0-9_]+) \{\n([\s\S]*?)\n {2}\}$/gm)) {
+    const body = m[2] ?? '';
+    const one = /elements = \{ (.*) \}/.exec(body);
+    const many = /elements = \{\n([\s\S]*?)\n\s*\}/.exec(body);
+    const items = one ? (one[1] ?? '') : (many?.[1] ?? '').split('\n').map((l) => l.trim().replace(/,$/, '')).join(', ');
+    out.set(m[1] ?? '', `{ ${items} }`);
+  }
+  return out;
 }
 
 export function chainNames(text: string, family: 'inet' | 'bridge'): string[] {
