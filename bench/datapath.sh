@@ -6,7 +6,7 @@
 #
 #   bench/datapath.sh                 # on the host: builds rulesets, boots the kernel lab, writes
 #                                     # the `datapath` section of bench/RESULTS.md
-#   DP_SIZES="10 1000" DP_RULES=4 DP_RUNS=3 DP_VARIANT=hoisted LOAD_TIMEOUT=300 bench/datapath.sh
+#   DP_SIZES="10 1000 10000" DP_RULES=4 DP_RUNS=3 LOAD_TIMEOUT=900 bench/datapath.sh
 #   bench/datapath.sh --inside WORK   # what runs inside the lab (namespaces only)
 #
 # Runs inside the kernel lab (test/kernel-lab/kernel-lab: Debian's kernel under QEMU TCG, because
@@ -19,9 +19,7 @@
 # Rulesets: bench/gen-tree.mjs with DP_RULES rules per guest (default 4: the per-packet path is
 # what is measured, and loading is quadratic in the number of sets per table, see RESULTS.md), plus
 # `IN ACCEPT -p tcp -dport 5201 -source 192.0.2.0/24` as guest 100's first rule.
-# DP_VARIANT=hoisted (default) loads the output with identical anonymous sets made shared named
-# sets (bench/lib/transforms.mjs; same per-packet lookups) so that N=1000 loads in lab time;
-# DP_VARIANT=real loads fwgen's output unchanged.
+# The vmap variant is fwgen's output unchanged.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -77,7 +75,6 @@ if [ "${1:-}" = "--inside" ]; then inside "$2"; exit 0; fi
 work=${DP_WORK:-/tmp/fwgen-datapath}
 sizes=${DP_SIZES:-10 1000}
 rules=${DP_RULES:-4}
-variant=${DP_VARIANT:-hoisted}
 rm -rf "$work"; mkdir -p "$work"
 [ -f "$root/dist/cli/main.js" ] || { echo "datapath.sh: run npm run build first" >&2; exit 2; }
 for n in $sizes; do
@@ -86,9 +83,8 @@ for n in $sizes; do
   node "$root/bin/fwgen.js" compile --root "$work/tree-$n" --node pve1 --localnet 192.0.2.0/24 > "$work/out-$n.nft"
   node --input-type=module -e "
     import { readFileSync, writeFileSync } from 'node:fs';
-    import { hoistAnonymousSets, linearDispatch } from '$here/lib/transforms.mjs';
-    let t = readFileSync('$work/out-$n.nft', 'utf8');
-    if ('$variant' === 'hoisted') t = hoistAnonymousSets(t);
+    import { linearDispatch } from '$here/lib/transforms.mjs';
+    const t = readFileSync('$work/out-$n.nft', 'utf8');
     writeFileSync('$work/dp-$(printf %05d "$n")-vmap.nft', t);
     writeFileSync('$work/dp-$(printf %05d "$n")-linear.nft', linearDispatch(t, 'tap100i0'));
   "
@@ -101,7 +97,7 @@ start=$(date +%s)
   env DP_RUNS="${DP_RUNS:-3}" LOAD_TIMEOUT="${LOAD_TIMEOUT:-300}" bash "$here/datapath.sh" --inside "$work" || true
 lab=$(( $(date +%s) - start ))
 echo "lab time: ${lab} s"
-DP_RULES=$rules DP_VARIANT=$variant DP_LAB=$lab node --input-type=module -e "
+DP_RULES=$rules DP_LAB=$lab node --input-type=module -e "
   import { readFileSync } from 'node:fs';
   import { writeSection } from '$here/lib/results.mjs';
   const lines = readFileSync('$work/datapath-results.txt', 'utf8').split('\n');
@@ -118,9 +114,9 @@ DP_RULES=$rules DP_VARIANT=$variant DP_LAB=$lab node --input-type=module -e "
   }
   for (const l of lines.filter((l) => / load failed|warning/.test(l))) rows.push({ what: 'note', size: '', figure: l, machine: m });
   writeSection('datapath', 'Datapath throughput (bench/datapath.sh)', rows, [
-    'Command: \`npm run build && DP_SIZES=\"$sizes\" DP_RULES=$rules DP_VARIANT=$variant bench/datapath.sh\` (lab wall time ' + process.env.DP_LAB + ' s).',
+    'Command: \`npm run build && DP_SIZES=\"$sizes\" DP_RULES=$rules bench/datapath.sh\` (lab wall time ' + process.env.DP_LAB + ' s).',
     '- iperf3 -t 3 TCP, outside ns → bridge vmbr0 → guest 100 (tap100i0), median of the runs; namespaces inside the kernel lab (QEMU TCG: absolute Gbit/s are meaningless, compare the ratios).',
-    '- Trees: gen-tree.mjs --rules $rules --ipset-entries 1000 (+ an accept for tcp 5201 on guest 100). Variant \"$variant\": ' + ('$variant' === 'hoisted' ? 'identical anonymous sets turned into shared named sets so that the load fits in lab time (same per-packet lookups).' : 'fwgen output as is.'),
+    '- Trees: gen-tree.mjs --rules $rules --ipset-entries 1000 (+ an accept for tcp 5201 on guest 100); vmap = fwgen output as is.',
     '- linear: the vmap rules replaced by one iifname/oifname/ether daddr rule per guest port (guest 100 last).',
   ]);
 "

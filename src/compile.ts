@@ -56,12 +56,15 @@ export interface CompileResult {
 
 export function compile(sources: CompileSources, options: CompileOptions): CompileResult {
   const diags = new Diagnostics();
-  const input = parseSources(sources, options, diags);
+  let input: ResolveInput | null = parseSources(sources, options, diags);
   const config = resolveConfig(input, diags, { reportSkipped: true });
 
   // VNet files are not compiled (pve-firewall generates nothing for them) but are checked, so an
   // error there shows up before proxmox-firewall would refuse the whole update over it.
   for (const file of sources.vnets ?? []) checkFile(parseFile(file, diags), 'vnet', input.cluster, diags);
+  // The syntax trees are garbage from here on; say so, so a large tree's AST is not kept alive
+  // through generation (what is live there decides peak memory).
+  input = null;
 
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   const { script, warnings } = generateRuleset(config, {});

@@ -5,9 +5,6 @@
 //   `ct state A,B` match into `meta mark & 0xBITS != 0` (same expression shape: one load, one
 //   bitwise, one compare) and every `reject …` statement into `drop`. Rule, chain and set counts
 //   stay identical. Load times of the result are a PROXY, labelled as such in RESULTS.md.
-// hoistAnonymousSets: every anonymous set `{ … }` in a rule becomes a named set shared by all
-//   rules of the table with the same content and key type (what the generator could emit).
-//   Used to show what the kernel's per-set cost does to load time.
 // linearDispatch: replaces the `iifname/oifname vmap @…_by_port` and `ether daddr vmap @in_by_mac`
 //   rules by one `iifname "tapXiY" jump chain` (etc.) rule per map element, with the elements of
 //   `lastIf` (the datapath guest) placed last: the deliberately linear variant of the datapath
@@ -29,45 +26,6 @@ export function proxyForThisKernel(text) {
     })
     .replace(/\breject with (?:tcp reset|[a-z0-9]+ type [a-z-]+)|\breject(?=[ \n])/g, 'drop');
   return head + b;
-}
-
-/** Named-set key type for the expression left of an anonymous set, or null (left anonymous). */
-function keyTypeOf(expr) {
-  if (/^(tcp|udp|th) [sd]port$/.test(expr)) return 'inet_service';
-  if (/^ip [sd]addr$/.test(expr)) return 'ipv4_addr';
-  if (/^ip6 [sd]addr$/.test(expr)) return 'ipv6_addr';
-  if (expr === 'icmp type') return 'icmp_type';
-  if (expr === 'icmpv6 type') return 'icmpv6_type';
-  if (expr === 'meta l4proto') return 'inet_proto';
-  if (expr === 'meta pkttype') return 'pkt_type';
-  return null;
-}
-
-export function hoistAnonymousSets(text) {
-  // Per table: collect, then insert the set definitions right after `table … {`.
-  return text.replace(/^table (\S+) (\S+) \{\n([\s\S]*?)^\}$/gm, (whole, family, name, body) => {
-    const sets = new Map(); // key → name
-    const defs = [];
-    const newBody = body.replace(/^( {4}(?! ).*)$/gm, (line) => {
-      if (line.trimStart().startsWith('elements') || line.trimStart().startsWith('type ')) return line;
-      return line.replace(/((?:[a-z0-9]+ )?[a-z0-9]+ [a-z0-9]+) (!= )?\{ ([^}]*) \}/g, (m, left, neg, elems) => {
-        const parts = left.split(' ');
-        const expr = parts.slice(-2).join(' ');
-        const type = keyTypeOf(expr);
-        if (type === null) return m;
-        const interval = /[/-]/.test(elems.replace(/[a-z]+-[a-z-]+/g, '')) ? 'interval' : '';
-        const key = `${type}|${interval}|${elems}`;
-        let setName = sets.get(key);
-        if (setName === undefined) {
-          setName = `hoisted_${sets.size}`;
-          sets.set(key, setName);
-          defs.push(`  set ${setName} {\n    type ${type}\n${interval ? '    flags interval\n' : ''}    elements = { ${elems} }\n  }\n`);
-        }
-        return `${left} ${neg ?? ''}@${setName}`;
-      });
-    });
-    return `table ${family} ${name} {\n${defs.join('\n')}${defs.length ? '\n' : ''}${newBody}}`;
-  });
 }
 
 /** Map elements `"k" : jump chain` (or `mac : jump chain`) of map `name` in the bridge table. */

@@ -9,7 +9,7 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules, tcpFlagPatterns } from './builtins.js';
-import { IpSets } from './ipsets.js';
+import { cidrValue, IpSets, sortCidrs } from './ipsets.js';
 import { names } from './names.js';
 import {
   ACCEPT,
@@ -66,6 +66,7 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
   const host = config.host.options;
   const ratelimit = config.logRatelimit;
   const sets = new IpSets();
+  const ipfilter = new IpFilterSets();
   const builtins = new Builtins('bridge', {
     ratelimit,
     smurfLogLevel: host.smurfLogLevel,
@@ -126,8 +127,10 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     // ARP is untracked: decide it before the ct rules. PF ebtables: ARP sender MAC and sender IP.
     if (opt.macfilter && mac !== null) out.push(rule(match(meta('protocol'), sym('arp')), match(payload('arp', 'saddr ether'), sym(mac), '!='), verdict(DROP)));
     if (nic.ipfilter !== null) {
-      // An empty IPv4 filter drops all ARP, as it drops all IPv4 (no address may be claimed).
-      out.push(rule(match(meta('protocol'), sym('arp')), match(payload('arp', 'saddr ip'), sets.ref(nic.ipfilter, 4), '!='), verdict(DROP)));
+      ipfilter.add(nic.device, nic.ipfilter);
+      // No entry for this port in a family (an empty filter) drops all of that family: ARP too,
+      // as with IPv4 no address may be claimed.
+      out.push(rule(match(meta('protocol'), sym('arp')), ipfilter.mismatch(4, payload('arp', 'saddr ip')), verdict(DROP)));
     }
     out.push(rule(match(meta('protocol'), sym('arp')), verdict(RETURN)));
     out.push(rule(ctState('established', 'related'), verdict(RETURN)));
@@ -139,8 +142,8 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     }
     if (!opt.radv) out.push(rule(match(payload('icmpv6', 'type'), sym('nd-router-advert')), verdict(DROP)));
     if (nic.ipfilter !== null) {
-      out.push(rule(match(payload('ip', 'saddr'), sets.ref(nic.ipfilter, 4), '!='), verdict(DROP)));
-      out.push(rule(match(payload('ip6', 'saddr'), sets.ref(nic.ipfilter, 6), '!='), verdict(DROP)));
+      out.push(rule(ipfilter.mismatch(4, payload('ip', 'saddr')), verdict(DROP)));
+      out.push(rule(ipfilter.mismatch(6, payload('ip6', 'saddr')), verdict(DROP)));
     }
     // ND is untracked (never `ct state invalid`), so after the ct rules is safe; after the
     // ipfilter like PF, so a guest cannot send ND from a foreign source address.
@@ -286,7 +289,45 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     { name: names.bridge.prerouting, base: { type: 'filter', hook: 'prerouting', priority: opts.preroutingPriority, policy: 'accept' }, rules: prerouting },
     { name: names.bridge.postrouting, base: { type: 'filter', hook: 'postrouting', priority: opts.postroutingPriority, policy: 'accept' }, rules: postrouting },
   ];
-  return { family: 'bridge', name: opts.name, sets: sets.toNamedSets(), maps, chains: [...base, ...builtins.chains(), ...chains] };
+  return { family: 'bridge', name: opts.name, sets: [...ipfilter.toNamedSets(), ...sets.toNamedSets()], maps, chains: [...base, ...builtins.chains(), ...chains] };
+}
+
+/**
+ * The ipfilter of every port in two table-wide sets, `ifname . address` (`"tap100i0" .
+ * 192.0.2.10`), matched as `iifname . ip saddr != @ipfilter_v4 drop`. Why not one set per NIC, as
+ * the ipsets are: the kernel's load time grows with (sets in the table) × (rules that look one
+ * up), and with ipfilter on most guests the per-NIC sets were most of the sets (bench/RESULTS.md).
+ * The lookup is the same single set lookup per packet. Ports are distinct keys and each NIC's
+ * CIDRs are disjoint (resolve-ipsets.ts), so no two elements overlap.
+ */
+class IpFilterSets {
+  private readonly v4: nft.Value[] = [];
+  private readonly v6: nft.Value[] = [];
+  private used = false;
+
+  add(device: string, set: ir.IpSet): void {
+    this.used = true;
+    const port: nft.Value = { kind: 'str', value: device };
+    for (const c of sortCidrs(set.v4)) this.v4.push({ kind: 'concat', values: [port, cidrValue(c)] });
+    for (const c of sortCidrs(set.v6)) this.v6.push({ kind: 'concat', values: [port, cidrValue(c)] });
+  }
+
+  /** `iifname . <addr> != @ipfilter_vN`: true when the frame's source address is not allowed on
+   * the port it came in on. */
+  mismatch(family: ir.IpFamily, addr: nft.Expr): nft.Stmt {
+    return match({ kind: 'concat', exprs: [meta('iifname'), addr] }, { kind: 'set-ref', name: names.bridge.ipfilter(family) }, '!=');
+  }
+
+  toNamedSets(): nft.NamedSet[] {
+    if (!this.used) return [];
+    return ([4, 6] as const).map((family) => ({
+      name: names.bridge.ipfilter(family),
+      type: ['ifname', family === 4 ? 'ipv4_addr' : 'ipv6_addr'],
+      interval: true,
+      comment: `ipfilter: the source addresses each guest port may use (IPv${family})`,
+      elements: family === 4 ? this.v4 : this.v6,
+    }));
+  }
 }
 
 /**

@@ -21,34 +21,40 @@ interface Candidate {
   name?: string;
 }
 
-/** Returns the table with shared anonymous sets hoisted (a new object; the input is not changed).
- * Deterministic: sets are numbered per key type in order of first use. */
+/** Hoists the shared lists of `table` in place (it was just built, nobody else holds it) and
+ * returns it. Deterministic: sets are numbered per key type in order of first use. */
 export function hoistSharedSets(table: nft.Table): nft.Table {
+  // Pass 1: one candidate per distinct (type, elements); `byStmt` remembers the candidate of each
+  // set-carrying match statement, so pass 2 needs no second key computation.
   const candidates = new Map<string, Candidate>();
-  const keyOf = (stmt: nft.Stmt): string | null => {
-    if (stmt.kind !== 'match' || stmt.right.kind !== 'set') return null;
-    const type = setKeyType(stmt.left);
-    if (type === null) return null;
-    // Element order is kept in the key: the generator emits lists in a deterministic order, and
-    // two rules with the same list written differently just get two sets.
-    return `${type}\u0000${JSON.stringify(stmt.right.elements)}`;
-  };
-
+  const byStmt = new Map<nft.Stmt, Candidate | null>();
   for (const chain of table.chains) {
     for (const rule of chain.rules) {
       for (const stmt of rule.stmts) {
-        const key = keyOf(stmt);
-        if (key === null || stmt.kind !== 'match' || stmt.right.kind !== 'set') continue;
-        const c = candidates.get(key);
-        if (c) c.uses++;
-        else candidates.set(key, { type: setKeyType(stmt.left) as nft.KeyType, elements: stmt.right.elements, uses: 1 });
+        if (stmt.kind !== 'match' || stmt.right.kind !== 'set') continue;
+        // Statements are shared between rules (rule-stmts.ts caches them): the same object
+        // needs its key computed once.
+        let c = byStmt.get(stmt);
+        if (c === undefined) {
+          const type = setKeyType(stmt.left);
+          if (type === null) c = null;
+          else {
+            // Element order is part of the key: the generator writes lists in a deterministic
+            // order, and two rules with the same list in a different order just get two sets.
+            const key = `${type} ${elementsKey(stmt.right.elements)}`;
+            c = candidates.get(key) ?? null;
+            if (c === null) candidates.set(key, (c = { type, elements: stmt.right.elements, uses: 0 }));
+          }
+          byStmt.set(stmt, c);
+        }
+        if (c !== null) c.uses++;
       }
     }
   }
 
   const taken = new Set([...table.sets.map((s) => s.name), ...table.maps.map((m) => m.name)]);
   const perType = new Map<nft.KeyType, number>();
-  const hoisted: nft.NamedSet[] = [];
+  let hoisted = 0;
   for (const c of candidates.values()) {
     if (c.uses < 2) continue;
     let n = perType.get(c.type) ?? 0;
@@ -57,26 +63,50 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
     perType.set(c.type, n + 1);
     taken.add(name);
     c.name = name;
+    hoisted++;
     const interval = needsInterval(c.elements);
     // auto-merge: an anonymous interval set merges overlapping elements itself; a named one
     // refuses them unless asked to, and the generator does not promise disjoint lists.
-    hoisted.push({ name, type: c.type, interval, ...(interval ? { autoMerge: true } : {}), elements: c.elements });
+    table.sets.push({ name, type: c.type, interval, ...(interval ? { autoMerge: true } : {}), elements: c.elements });
   }
-  if (hoisted.length === 0) return table;
+  if (hoisted === 0) return table;
 
-  const chains = table.chains.map((chain) => ({
-    ...chain,
-    rules: chain.rules.map((rule) => {
-      let changed = false;
-      const stmts = rule.stmts.map((stmt): nft.Stmt => {
-        const key = keyOf(stmt);
-        const name = key === null ? undefined : candidates.get(key)?.name;
-        if (name === undefined || stmt.kind !== 'match') return stmt;
-        changed = true;
-        return { ...stmt, right: { kind: 'set-ref', name } };
-      });
-      return changed ? { ...rule, stmts } : rule;
-    }),
-  }));
-  return { ...table, sets: [...table.sets, ...hoisted], chains };
+  // Pass 2: the same walk, replacing each hoisted list by a lookup of its set.
+  const replaced = new Map<nft.Stmt, nft.Stmt>();
+  for (const chain of table.chains) {
+    for (const rule of chain.rules) {
+      for (let j = 0; j < rule.stmts.length; j++) {
+        const stmt = rule.stmts[j] as nft.Stmt;
+        if (stmt.kind !== 'match' || stmt.right.kind !== 'set') continue;
+        const name = byStmt.get(stmt)?.name;
+        if (name === undefined) continue;
+        let lookup = replaced.get(stmt);
+        if (lookup === undefined) replaced.set(stmt, (lookup = { ...stmt, right: { kind: 'set-ref', name } }));
+        rule.stmts[j] = lookup;
+      }
+    }
+  }
+  return table;
+}
+
+/** A compact identity for a list of values (cheaper than JSON.stringify on ~10^6 lists). */
+function elementsKey(elements: readonly nft.Value[]): string {
+  let key = '';
+  for (const e of elements) key += `${valueKey(e)},`;
+  return key;
+}
+
+function valueKey(v: nft.Value): string {
+  switch (v.kind) {
+    case 'num':
+      return `n${v.value}`;
+    case 'sym':
+      return `s${v.value}`;
+    case 'prefix':
+      return `p${v.addr}/${v.len}`;
+    case 'range':
+      return `r${valueKey(v.from)}~${valueKey(v.to)}`;
+    default:
+      return JSON.stringify(v);
+  }
 }

@@ -51,6 +51,8 @@ export const names = {
     inByPort: 'in_by_port',
     /** ether daddr → jump <nic>_in_pre */
     inByMac: 'in_by_mac',
+    /** `ifname . address` → allowed source addresses of each port (ipfilter). */
+    ipfilter: (family: ir.IpFamily): string => `ipfilter_v${family}`,
     nicOut: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_out`,
     nicInPre: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in_pre`,
     nicIn: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in`,

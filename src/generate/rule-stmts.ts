@@ -29,14 +29,24 @@ export class RuleSkipped extends Error {
 export function match(left: nft.Expr, right: nft.Value, op: '==' | '!=' = '=='): nft.Stmt {
   return { kind: 'match', left, op, right };
 }
-export const payload = (proto: nft.PayloadProto, field: string): nft.Expr => ({ kind: 'payload', proto, field });
-export const meta = (key: Extract<nft.Expr, { kind: 'meta' }>['key']): nft.Expr => ({ kind: 'meta', key });
+// Expressions and verdict statements are shared, frozen objects: the model of a 10,000-guest
+// table has millions of statements, and a fresh `tcp dport` object in each was a fifth of its
+// memory. Nothing mutates a model node (hoist-sets.ts replaces statements, never edits them).
+const interned = new Map<string, nft.Expr | nft.Stmt>();
+function intern<T extends nft.Expr | nft.Stmt>(key: string, make: () => T): T {
+  let v = interned.get(key);
+  if (v === undefined) interned.set(key, (v = Object.freeze(make()) as T));
+  return v as T;
+}
+export const payload = (proto: nft.PayloadProto, field: string): nft.Expr => intern(`p ${proto} ${field}`, () => ({ kind: 'payload', proto, field }));
+export const meta = (key: Extract<nft.Expr, { kind: 'meta' }>['key']): nft.Expr => intern(`m ${key}`, () => ({ kind: 'meta', key }));
 export const ctState = (...states: string[]): nft.Stmt =>
   match({ kind: 'ct', key: 'state' }, states.length === 1 ? sym(states[0] ?? '') : { kind: 'flags', values: states, sep: ',' });
 export const sym = (value: string): nft.Value => ({ kind: 'sym', value });
 export const num = (value: number): nft.Value => ({ kind: 'num', value });
 export const anonSet = (elements: nft.Value[]): nft.Value => (elements.length === 1 ? (elements[0] as nft.Value) : { kind: 'set', elements });
-export const verdict = (v: nft.Verdict): nft.Stmt => ({ kind: 'verdict', verdict: v });
+export const verdict = (v: nft.Verdict): nft.Stmt =>
+  intern(v.kind === 'jump' || v.kind === 'goto' ? `v ${v.kind} ${v.chain}` : `v ${v.kind}`, () => ({ kind: 'verdict', verdict: v }));
 export const ACCEPT: nft.Verdict = { kind: 'accept' };
 export const DROP: nft.Verdict = { kind: 'drop' };
 export const RETURN: nft.Verdict = { kind: 'return' };
@@ -164,8 +174,21 @@ export function ruleFamilies(rule: ir.Rule): (ir.IpFamily | null)[] {
   return [null];
 }
 
+/** ruleStmts results per context and rule: a guest rule lands in every NIC's chains, and an IN
+ * rule twice per NIC (prerouting and postrouting), so the same statements are shared instead of
+ * built again (statements are never mutated). */
+const stmtCache = new WeakMap<MatchContext, WeakMap<ir.Rule, nft.Stmt[][]>>();
+
 /** The match statements of a rule, one list per family copy that can match (possibly none). */
 export function ruleStmts(rule: ir.Rule, ctx: MatchContext): nft.Stmt[][] {
+  let perCtx = stmtCache.get(ctx);
+  if (perCtx === undefined) stmtCache.set(ctx, (perCtx = new WeakMap()));
+  let stmts = perCtx.get(rule);
+  if (stmts === undefined) perCtx.set(rule, (stmts = buildRuleStmts(rule, ctx)));
+  return stmts;
+}
+
+function buildRuleStmts(rule: ir.Rule, ctx: MatchContext): nft.Stmt[][] {
   const out: nft.Stmt[][] = [];
   const iface: nft.Stmt[] = [];
   if (ctx.ifaceKey !== null && rule.iface !== null) {

@@ -16,16 +16,45 @@ const MAP_ELEMENTS_PER_LINE = 4;
  * (an interface name that cannot be written). */
 export function emitText(script: Script): string {
   checkScript(script);
-  // Lines are pushed straight into one array (no per-block arrays, spreads or re-indenting
-  // copies): large rulesets have hundreds of thousands of lines.
-  const lines: string[] = [];
-  for (const cmd of script.commands) commandLines(cmd, lines);
-  const text = lines.join('\n') + '\n';
-  assertTextScope(text, script);
-  return text;
+  const out = new GuardedLines(tableKeys(script));
+  for (const cmd of script.commands) commandLines(cmd, out);
+  return out.finish();
 }
 
-function commandLines(cmd: Command, out: string[]): void {
+/** Where emitted lines go: joined into chunks of whole lines, each chunk passed through the scope
+ * guard as it is made. Why chunks: a 10,000-guest ruleset has millions of lines, and one array of
+ * them, its join, and the guard's copies of a 100 MB text cost more memory than the rest of the
+ * compile together. Guarding a chunk of whole lines is the same check, since no quoted string spans
+ * a line. */
+class GuardedLines {
+  private lines: string[] = [];
+  private readonly chunks: string[] = [];
+  constructor(private readonly tables: ReadonlySet<string>) {}
+
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length >= LINES_PER_CHUNK) this.flush();
+  }
+
+  finish(): string {
+    this.flush();
+    return this.chunks.join('');
+  }
+
+  private flush(): void {
+    if (this.lines.length === 0) return;
+    const chunk = this.lines.join('\n') + '\n';
+    this.lines = [];
+    guardText(chunk, this.tables);
+    this.chunks.push(chunk);
+  }
+}
+
+const LINES_PER_CHUNK = 4096;
+
+type LineSink = Pick<GuardedLines, 'push'>;
+
+function commandLines(cmd: Command, out: LineSink): void {
   switch (cmd.kind) {
     case 'add-table':
       out.push(`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
@@ -39,7 +68,7 @@ function commandLines(cmd: Command, out: string[]): void {
   }
 }
 
-function tableLines(table: Table, out: string[]): void {
+function tableLines(table: Table, out: LineSink): void {
   out.push(`table ${table.family} ${assertIdentifier(table.name)} {`);
   let first = true;
   const sep = (): void => {
@@ -69,7 +98,7 @@ function keyType(type: NamedSet['type']): string {
   return (Array.isArray(type) ? type : [type]).map(checkWord).join(' . ');
 }
 
-function setLines(set: NamedSet, out: string[]): void {
+function setLines(set: NamedSet, out: LineSink): void {
   const inner = [`type ${keyType(set.type)}`];
   if (set.interval) inner.push('flags interval');
   if (set.autoMerge) inner.push('auto-merge');
@@ -78,7 +107,7 @@ function setLines(set: NamedSet, out: string[]): void {
   block(`set ${assertIdentifier(set.name)}`, inner, out);
 }
 
-function mapLines(map: NamedMap, out: string[]): void {
+function mapLines(map: NamedMap, out: LineSink): void {
   const inner = [`type ${keyType(map.type)} : verdict`];
   if (map.interval) inner.push('flags interval');
   if (map.comment !== undefined) inner.push(`comment ${quoteComment(map.comment)}`);
@@ -103,7 +132,7 @@ function elementLines(items: string[], perLine: number, out: string[]): void {
   out.push('}');
 }
 
-function chainLines(chain: Chain, out: string[]): void {
+function chainLines(chain: Chain, out: LineSink): void {
   const pad = `${INDENT}${INDENT}`;
   out.push(`${INDENT}chain ${assertIdentifier(chain.name)} {`);
   // nft lists the comment first; keep the same order so output and listings compare easily.
@@ -119,7 +148,7 @@ function chainLines(chain: Chain, out: string[]): void {
 }
 
 /** A depth-1 block: `  head {`, the inner lines indented by two more spaces, `  }`. */
-function block(head: string, inner: string[], out: string[]): void {
+function block(head: string, inner: string[], out: LineSink): void {
   const pad = `${INDENT}${INDENT}`;
   out.push(`${INDENT}${head} {`);
   for (const l of inner) out.push(pad + l);
@@ -230,11 +259,19 @@ function valueText(v: Value): string {
   }
 }
 
+function tableKeys(script: Script): Set<string> {
+  return new Set(script.commands.map((c) => `${c.table.family} ${c.table.name}`));
+}
+
 /** The guard: every top-level line is `add table`/`delete table`/`table … {`/`}` for a table the
  * script names, and no `flush` or `ruleset` appears outside a quoted string. Quoted strings can
- * be cut out reliably because quote.ts guarantees none contains `"`. */
+ * be cut out reliably because quote.ts guarantees none contains `"` or a newline. `text` is whole
+ * lines (the full script or a chunk of it). */
 export function assertTextScope(text: string, script: Script): void {
-  const tables = new Set(script.commands.map((c) => `${c.table.family} ${c.table.name}`));
+  guardText(text, tableKeys(script));
+}
+
+function guardText(text: string, tables: ReadonlySet<string>): void {
   const fail = (why: string): never => {
     throw new NftIdentifierError('script', `emitted text failed the scope guard: ${why}`);
   };

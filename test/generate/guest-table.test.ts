@@ -155,15 +155,15 @@ describe('bridge table: chains of one NIC', () => {
     expect(out).toEqual([
       'ether saddr != bc:24:11:00:64:00 drop',
       'meta protocol arp arp saddr ether != bc:24:11:00:64:00 drop',
-      'meta protocol arp arp saddr ip != @v4_guest-100/ipfilter-net0 drop',
+      'meta protocol arp iifname . arp saddr ip != @ipfilter_v4 drop',
       'meta protocol arp return',
       'ct state established,related return',
       'ct state invalid drop',
       'meta protocol ip udp sport 68 udp dport 67 return',
       'meta protocol ip6 udp sport 546 udp dport 547 return',
       'icmpv6 type nd-router-advert drop',
-      'ip saddr != @v4_guest-100/ipfilter-net0 drop',
-      'ip6 saddr != @v6_guest-100/ipfilter-net0 drop',
+      'iifname . ip saddr != @ipfilter_v4 drop',
+      'iifname . ip6 saddr != @ipfilter_v6 drop',
       'icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return',
       'tcp dport 443 limit rate 1/second burst 5 packets log prefix ":100:6:tap100i0-OUT: ACCEPT: " group 0 comment "100.fw:7"',
       'tcp dport 443 return comment "100.fw:7"',
@@ -304,8 +304,9 @@ describe('bridge table: options and warnings', () => {
 
   it('ipfilter with an empty IPv4 set: all IPv4 and ARP dropped (empty set emitted)', () => {
     const { text } = gen(b.config({ guests: [b.guest(100, { nics: [b.nic(100, 0, { ipfilter: b.ipset('guest-100/ipfilter-net0', ['fe80::1']) })] })] }));
-    expect(text).toMatch(/set v4_guest-100\/ipfilter-net0 \{\n\s+type ipv4_addr\n\s+flags interval\n\s+auto-merge\n\s+comment "guest-100\/ipfilter-net0"\n\s+\}/);
-    expect(chainRules(text, 'bridge', 'g100_net0_out')).toContain('ip saddr != @v4_guest-100/ipfilter-net0 drop');
+    expect(text).toMatch(/set ipfilter_v4 \{\n\s+type ifname \. ipv4_addr\n\s+flags interval\n\s+comment "[^"]*"\n\s+\}/);
+    expect(text).toContain('elements = { "tap100i0" . fe80::1 }');
+    expect(chainRules(text, 'bridge', 'g100_net0_out')).toContain('iifname . ip saddr != @ipfilter_v4 drop');
   });
 
   it('guest rules from a group log with vmid 0 and the group chain name', () => {

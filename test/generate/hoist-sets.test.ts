@@ -38,17 +38,18 @@ function inlineBack(t: nft.Table): nft.Table {
 describe('hoistSharedSets', () => {
   it('shares a list used by rules in different chains, keeps a list used once inline', () => {
     const ports = set(num(22), num(80));
-    const before = table([
-      [{ stmts: [match(tcpDport, ports), accept] }, { stmts: [match(tcpDport, set(num(25), num(587))), accept] }],
-      [{ stmts: [match(tcpDport, ports, '!='), accept], comment: 'keeps its comment' }],
-    ]);
-    const after = hoistSharedSets(before);
+    const build = (): nft.Table =>
+      table([
+        [{ stmts: [match(tcpDport, ports), accept] }, { stmts: [match(tcpDport, set(num(25), num(587))), accept] }],
+        [{ stmts: [match(tcpDport, ports, '!='), accept], comment: 'keeps its comment' }],
+      ]);
+    const after = hoistSharedSets(build());
     expect(after.sets).toEqual([{ name: 'list_inet_service_0', type: 'inet_service', interval: false, elements: [num(22), num(80)] }]);
     const text = emitText({ commands: [{ kind: 'define-table', table: after }] });
     expect(text).toContain('    tcp dport @list_inet_service_0 accept\n');
     expect(text).toContain('    tcp dport { 25, 587 } accept\n');
     expect(text).toContain('    tcp dport != @list_inet_service_0 accept comment "keeps its comment"\n');
-    expect(inlineBack(after)).toEqual(before);
+    expect(inlineBack(after)).toEqual(build());
   });
 
   it('marks lists with prefixes or ranges as auto-merging interval sets', () => {
@@ -62,11 +63,13 @@ describe('hoistSharedSets', () => {
     const ports = set(num(1), num(2));
     const ports2 = set(num(3), num(4));
     const existing: nft.NamedSet = { name: 'list_inet_service_0', type: 'inet_service', interval: false, elements: [num(9)] };
-    const before = table(
-      [[ports, ports, types, types, ports2, ports2].map((v) => ({ stmts: [match(v === types ? icmpv6Type : tcpDport, v), accept] }))],
-      [existing],
-    );
-    const after = hoistSharedSets(before);
+    const build = (): nft.Table =>
+      table(
+        [[ports, ports, types, types, ports2, ports2].map((v) => ({ stmts: [match(v === types ? icmpv6Type : tcpDport, v), accept] }))],
+        [{ ...existing }],
+      );
+    const before = build();
+    const after = hoistSharedSets(build());
     expect(after.sets.map((s) => s.name)).toEqual(['list_inet_service_0', 'list_inet_service_1', 'list_icmpv6_type_0', 'list_inet_service_2']);
     expect(() => checkScript({ commands: [{ kind: 'define-table', table: after }] })).not.toThrow();
     expect(inlineBack({ ...after, sets: after.sets.filter((s) => s !== after.sets[0]) })).toEqual({ ...before, sets: [] });

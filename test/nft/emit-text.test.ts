@@ -196,6 +196,16 @@ describe('emitText', () => {
     expect(() => emitText(replaceScript(t))).toThrow(NftNameError);
   });
 
+  it('writes large scripts in whole-line chunks without losing or splitting a line', () => {
+    // 10,000 rules: well past one 4,096-line chunk, so lines cross several chunk boundaries.
+    const rules = Array.from({ length: 10_000 }, (_, i) => ({ stmts: [{ kind: 'match', left: { kind: 'payload', proto: 'tcp', field: 'dport' }, op: '==', right: { kind: 'num', value: i } }, { kind: 'verdict', verdict: { kind: 'accept' } }], comment: `rule ${i}` }) as Table['chains'][number]['rules'][number]);
+    const table: Table = { family: 'inet', name: 'big', sets: [], maps: [], chains: [{ name: 'c', rules }] };
+    const lines = emitText({ commands: [{ kind: 'define-table', table }] }).split('\n');
+    expect(lines.slice(0, 2)).toEqual(['table inet big {', '  chain c {']);
+    expect(lines.slice(2, -3)).toEqual(rules.map((_, i) => `    tcp dport ${i} accept comment "rule ${i}"`));
+    expect(lines.slice(-3)).toEqual(['  }', '}', '']);
+  });
+
   it('scope guard: refuses flush/ruleset and foreign tables, ignores quoted text', () => {
     const script = replaceScript(inetTable());
     expect(() => assertTextScope(inetText + 'flush ruleset\n', script)).toThrow(/scope guard/);
