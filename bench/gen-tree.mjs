@@ -3,6 +3,7 @@
 // bytes). Not a test; it only writes files.
 //
 //   node bench/gen-tree.mjs OUTDIR [--guests N] [--rules R] [--ipset-entries E] [--seed S] [--node pve1]
+//        [--no-guest-ipsets]   (guest rules use a cluster ipset where they would use +guest/trusted)
 //
 // Writes (OUTDIR is emptied first):
 //   corosync.conf                      three nodes, ring0 on 192.0.2.0/24
@@ -29,7 +30,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 function parseArgs(argv) {
-  const o = { out: null, guests: 100, rules: 20, ipsetEntries: 10_000, seed: 1, node: 'pve1' };
+  const o = { out: null, guests: 100, rules: 20, ipsetEntries: 10_000, seed: 1, node: 'pve1', guestIpsets: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -42,6 +43,7 @@ function parseArgs(argv) {
     else if (a === '--ipset-entries') o.ipsetEntries = Number(next());
     else if (a === '--seed') o.seed = Number(next());
     else if (a === '--node') o.node = next();
+    else if (a === '--no-guest-ipsets') o.guestIpsets = false;
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else o.out = a;
   }
@@ -180,7 +182,7 @@ function guestRule(rnd, vmid, nics, k) {
     `${peer} dc/dcnet${rnd.int(0, 39)}`,
     `${peer} localhost${rnd.int(0, 1)}`,
     `${peer} +dc/big`,
-    `${peer} +guest/trusted`,
+    o.guestIpsets ? `${peer} +guest/trusted` : `${peer} +dc/webclients`,
     `${peer} +dc/management`,
     `${peer} 198.51.100.${rnd.int(1, 250)}`,
     `${peer} 203.0.113.${rnd.int(0, 15) * 16}/28`,

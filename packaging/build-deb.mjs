@@ -3,7 +3,7 @@
 // build/fwgen_<version>_all.deb with dpkg-deb. Run after build:grammar (the parser is generated).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,12 @@ const at = (p) => path.join(tree, p);
 rmSync(tree, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-// One ESM file; main() returns the exit code, exitCode (not exit()) lets stdout drain.
+// ESM with code splitting: the entry fwgen.js plus chunks/ for what main.ts imports lazily (the
+// parser, generator and emitters), so a timer tick that finds nothing changed, and `--version`,
+// do not load and compile them. main() returns the exit code, exitCode (not exit()) lets stdout
+// drain.
+const bundle = path.join(out, 'bundle');
+rmSync(bundle, { recursive: true, force: true });
 await build({
   stdin: {
     contents: "import { main, nodeIo } from './src/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2), nodeIo());\n",
@@ -29,7 +34,10 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  outfile: path.join(out, 'fwgen.js'),
+  splitting: true,
+  outdir: bundle,
+  entryNames: 'fwgen',
+  chunkNames: 'chunks/[name]-[hash]',
   banner: {
     // Some CommonJS dependencies call require(); give the ESM bundle one.
     js: "#!/usr/bin/env node\nimport { createRequire as __fwgenRequire } from 'node:module'; const require = __fwgenRequire(import.meta.url);",
@@ -44,7 +52,8 @@ const install = (from, to, mode) => {
   copyFileSync(from, at(to));
   chmodSync(at(to), mode);
 };
-install(path.join(out, 'fwgen.js'), 'usr/lib/fwgen/fwgen.js', 0o755);
+install(path.join(bundle, 'fwgen.js'), 'usr/lib/fwgen/fwgen.js', 0o755);
+for (const chunk of readdirSync(path.join(bundle, 'chunks'))) install(path.join(bundle, 'chunks', chunk), `usr/lib/fwgen/chunks/${chunk}`, 0o644);
 // Without "type": "module" next to it node would read the bundle as CommonJS.
 writeFileSync(at('usr/lib/fwgen/package.json'), '{ "type": "module" }\n');
 mkdirSync(at('usr/bin'), { recursive: true });

@@ -3,11 +3,8 @@
 // of doctor/diagnose-host.ts. Exit 0 when nothing blocks, 1 when something does.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { diagnoseHost, type DoctorConfig, type HostFacts } from '../doctor/diagnose-host.js';
+import type { DoctorConfig, HostFacts } from '../doctor/diagnose-host.js';
 import type { Finding } from '../doctor/finding.js';
-import { compareFindings } from '../doctor/finding.js';
-import { gatherFacts } from '../doctor/gather-facts.js';
-import { renderFindings } from '../doctor/render-findings.js';
 import { DEFAULT_TABLE_NAME } from '../generate/names.js';
 import { shortHostname } from '../load/detect-local-network.js';
 import { addInventoryOptions, INVENTORY_HELP, loadInventory, type InventoryFlags } from './inventory-options.js';
@@ -32,7 +29,7 @@ export interface DoctorDeps {
   gatherFacts(env: Record<string, string | undefined>): Promise<HostFacts>;
 }
 
-export function addDoctorCommand(program: Command, io: Io, setStatus: (code: number) => void, deps: DoctorDeps = { gatherFacts: (env) => gatherFacts({ env }) }): void {
+export function addDoctorCommand(program: Command, io: Io, setStatus: (code: number) => void, deps: DoctorDeps = { gatherFacts: async (env) => (await import('../doctor/gather-facts.js')).gatherFacts({ env }) }): void {
   addInventoryOptions(program.command('doctor'))
     .description("explain what keeps fwgen's rules from taking effect on this host")
     .option('--root <dir>', 'the /etc/pve tree (pve inventory)', '/etc/pve')
@@ -45,7 +42,13 @@ export function addDoctorCommand(program: Command, io: Io, setStatus: (code: num
 export async function runDoctor(opts: DoctorFlags, io: Io, deps: DoctorDeps): Promise<number> {
   const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
   const inv = await loadInventory(opts, node, io.env);
-  const { compile } = await import('../compile.js');
+  // Loaded on use, like compile: the other commands never need the doctor.
+  const [{ compile }, { diagnoseHost }, { compareFindings }, { renderFindings }] = await Promise.all([
+    import('../compile.js'),
+    import('../doctor/diagnose-host.js'),
+    import('../doctor/finding.js'),
+    import('../doctor/render-findings.js'),
+  ]);
   const result = compile(inv.sources, { format: 'nft', localNetwork: [], now: io.now?.() ?? Math.floor(Date.now() / 1000), serviceBridges: inv.serviceBridges });
   const name = (vmid: number): string => inv.guestNames.get(vmid) ?? String(vmid);
   const config: DoctorConfig = {

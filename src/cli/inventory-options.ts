@@ -4,10 +4,9 @@
 import { Option, type Command } from 'commander';
 import type { CompileSources } from '../compile.js';
 import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
-import { libvirtInventory, type InventoryGuest } from '../libvirt/libvirt-inventory.js';
-import { loadLibvirt } from '../libvirt/load-libvirt.js';
-import { parseDomainXml, type LibvirtDomain } from '../libvirt/parse-domain-xml.js';
-import { parseNetworkXml, type LibvirtNetwork } from '../libvirt/parse-network-xml.js';
+import type { InventoryGuest } from '../libvirt/libvirt-inventory.js';
+import type { LibvirtDomain } from '../libvirt/parse-domain-xml.js';
+import type { LibvirtNetwork } from '../libvirt/parse-network-xml.js';
 import { loadTree } from '../load/load-tree.js';
 
 export interface InventoryFlags {
@@ -57,6 +56,14 @@ export async function loadInventory(flags: InventoryFlags, node: string, env?: R
     const tree = await loadTree(flags.root ?? '/etc/pve', node);
     return { kind: 'pve', sources: tree, diagnostics: [], serviceBridges: [], routedBridges: [], guestNames: new Map(), guests: [], nodes: tree.nodes };
   }
+  // Loaded only for this inventory: the XML parser is a large part of the CLI, and a Proxmox
+  // timer tick should not pay for compiling it.
+  const [{ libvirtInventory }, { loadLibvirt }, { parseDomainXml }, { parseNetworkXml }] = await Promise.all([
+    import('../libvirt/libvirt-inventory.js'),
+    import('../libvirt/load-libvirt.js'),
+    import('../libvirt/parse-domain-xml.js'),
+    import('../libvirt/parse-network-xml.js'),
+  ]);
   const files = await loadLibvirt({ configDir: flags.configDir ?? '/etc/fwgen', xmlDir: flags.libvirtXml, uri: flags.libvirtUri, env });
   const diags = new Diagnostics();
   const domains = files.domains.map((f) => parseDomainXml(f, diags)).filter((d): d is LibvirtDomain => d !== null);
