@@ -5,7 +5,7 @@
 // processes that find nothing to do: node start-up + load + compile + digest + 3 `nft list` calls.
 // The fake's listing is the script text, not the kernel's; the real-kernel figure comes from the lab.
 // Usage: npm run build && node bench/apply-noop.mjs [--guests N] [--runs N] [--cli PATH]
-//   --cli PATH  the CLI to time (default bin/fwgen.js; build/fwgen.js for the bundled .deb one)
+//   --cli PATH  the CLI to time (default bin/fwgen.js; build/bundle/fwgen.js for the bundled .deb one)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

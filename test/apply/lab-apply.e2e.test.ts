@@ -2,7 +2,7 @@
 // kernel has no bridge reject/ct, so a tree with guests does not load here): apply a tree with a
 // guest, re-apply (no-op), and keep an established TCP connection to the guest alive across a
 // re-apply that changes an unrelated rule. Runs test/apply/lab-apply.sh via test/kernel-lab.
-// Needs `npm run deb` first (the script runs build/fwgen.js); slow under TCG (minutes).
+// Needs `npm run deb` first (the script runs build/bundle/fwgen.js); slow under TCG (minutes).
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,7 +18,7 @@ const lab = labAvailable();
 describe.runIf(lab.ok || labRequired())('apply with guests on a Proxmox-like kernel (kernel lab)', () => {
   it('applies, no-ops, keeps an established connection across a re-apply, stops', { timeout: 1_800_000 }, async () => {
     if (!lab.ok) throw new Error(`CI=true but the kernel lab is unavailable: ${lab.reason}`);
-    if (!existsSync(path.join(ROOT, 'build', 'fwgen.js'))) await execa('npm', ['run', 'deb'], { cwd: ROOT });
+    if (!existsSync(path.join(ROOT, 'build', 'bundle', 'fwgen.js'))) await execa('npm', ['run', 'deb'], { cwd: ROOT });
     const work = await mkdtemp(path.join(os.tmpdir(), 'fwgen-lab-apply-'));
     try {
       const script = path.join(HERE, 'lab-apply.sh');

@@ -1,12 +1,12 @@
 #!/bin/bash
 # Runs inside the kernel lab (Debian kernel: bridge reject/ct, like Proxmox), as root, in network
-# namespaces made here. Uses the bundled CLI build/fwgen.js (npm run deb). Prints RESULT lines:
+# namespaces made here. Uses the bundled CLI build/bundle/fwgen.js (npm run deb). Prints RESULT lines:
 #   RESULT apply1 <rc>            RESULT apply2 <rc> <no changes|…>   RESULT tables <list>
 #   RESULT conn <ok|lost> <n>     RESULT reapply <rc> <first line>    RESULT noop_ms <ms>
 # Usage: lab-apply.sh WORKDIR   (WORKDIR shared read-write; the tree and state go there)
 set -u
 work=$1; here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
-cli="node $repo/build/fwgen.js"
+cli="node $repo/build/bundle/fwgen.js"
 modprobe br_netfilter 2>/dev/null; modprobe nf_conntrack_bridge 2>/dev/null
 h=fwlab-host; g=fwlab-g100; o=fwlab-out
 for n in $h $g $o; do ip netns add $n; done
