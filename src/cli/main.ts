@@ -2,6 +2,7 @@
 // wires; all output goes through `io` (tests pass fakes). No colours: the output ends up in journald.
 import { addDoctorCommand } from './doctor-command.js';
 import { addInventoryOptions, INVENTORY_HELP, loadInventory, type InventoryFlags } from './inventory-options.js';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -410,9 +411,21 @@ async function compilePrepared(prepared: Prepared, opts: TreeFlags, io: Io): Pro
  */
 function inputDigest({ tree, localNetwork, serviceBridges }: Prepared, opts: TreeFlags): string | undefined {
   for (const m of (tree.cluster?.text ?? '').matchAll(/^\s*enable\s*:\s*(\d+)/gim)) if (Number(m[1]) > 1) return undefined;
-  const files = [tree.cluster, tree.host, tree.corosync, ...tree.guests.flatMap((g) => [g.conf, g.fw]), ...(tree.vnets ?? [])]
-    .flatMap((f) => (f ? [[f.path, f.text]] : []));
-  return digestText(JSON.stringify({ version: version(), node: tree.node, strict: opts.strict === true, localNetwork, serviceBridges, files }));
+  // Hashed piece by piece, each length-prefixed (unambiguous), instead of one JSON string of every
+  // file: this runs on every timer tick, on megabytes of text.
+  const hash = createHash('sha256');
+  const put = (text: string): void => {
+    hash.update(`${Buffer.byteLength(text)}:`).update(text);
+  };
+  put(JSON.stringify({ version: version(), node: tree.node, strict: opts.strict === true, localNetwork, serviceBridges }));
+  for (const f of [tree.cluster, tree.host, tree.corosync, ...tree.guests.flatMap((g) => [g.conf, g.fw]), ...(tree.vnets ?? [])]) {
+    if (!f) put('-');
+    else {
+      put(f.path);
+      put(f.text);
+    }
+  }
+  return hash.digest('hex');
 }
 
 function guestSummary(config: ir.Config | undefined): GuestSummary[] {
