@@ -41,18 +41,18 @@ const COUNTED = new RegExp(
 export function rewriteCountedRuns(src) {
   let count = 0;
   const out = src.replace(COUNTED, (_m, ind, arr, n, _ch, res) => {
-  count++;
-  // `arr` keeps a non-FAILED value (the run length) for code that tests it; nothing reads it.
-  return (
-    `${ind}if (input.length - peg$currPos < (${n}|0)) {\n` +
-    `${ind}  peg$currPos = ${res};\n` +
-    `${ind}  ${res} = peg$FAILED;\n` +
-    `${ind}} else {\n` +
-    `${ind}  peg$currPos += (${n}|0);\n` +
-    `${ind}  ${arr} = ${n};\n` +
-    `${ind}  ${res} = ${arr};\n` +
-    `${ind}}\n`
-  );
+    count++;
+    // `arr` keeps a non-FAILED value (the run length) for code that tests it; nothing reads it.
+    return (
+      `${ind}if (input.length - peg$currPos < (${n}|0)) {\n` +
+      `${ind}  peg$currPos = ${res};\n` +
+      `${ind}  ${res} = peg$FAILED;\n` +
+      `${ind}} else {\n` +
+      `${ind}  peg$currPos += (${n}|0);\n` +
+      `${ind}  ${arr} = ${n};\n` +
+      `${ind}  ${res} = ${arr};\n` +
+      `${ind}}\n`
+    );
   });
   return { out, count };
 }

@@ -1,7 +1,7 @@
 // Anonymous sets `{ a, b }` used by two or more rules of a table become one named set that those
 // rules share (`@list_inet_service_0`). Why: every anonymous set is a kernel set, and nft's load
-// time grows with the square of the number of sets in a table (each new set scans the table's set
-// list; measured on 6.1 and 6.18, bench/RESULTS.md). A 1,000-guest tree repeats the same port,
+// time grows with (sets in the table) × (rules that look one up), mostly in the kernel (measured
+// on 6.1 and 6.18, bench/RESULTS.md). A 1,000-guest tree repeats the same port,
 // ICMP-type and address lists thousands of times; sharing them turns a load of minutes into
 // seconds. The lookup costs the packet the same either way. Sets used once stay anonymous: naming
 // them would not save a set and would make the output harder to read.

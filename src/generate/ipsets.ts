@@ -49,8 +49,8 @@ export class IpSets {
     return { kind: 'set-ref', name: this.name(set, family) };
   }
 
-  /** The named sets, sorted by name. Sets may be empty: a positive match on an empty set never
-   * matches, and `!= @empty` (ipfilter) must drop the whole family (PF semantics). */
+  /** The named sets, sorted by name. A set may be empty: a positive match on it never matches.
+   * (ipfilter does not come through here: guest-table.ts keeps it in two table-wide sets.) */
   toNamedSets(): nft.NamedSet[] {
     return [...this.byName.values()]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

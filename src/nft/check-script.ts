@@ -82,10 +82,10 @@ function checkTable(table: Table): void {
   const sets = new Map<string, string>();
   const maps = new Set<string>();
   const chains = new Set<string>();
-  const unique = (seen: Set<string> | Map<string, string>, name: string, what: string): void => {
+  /** Valid and not yet seen (the caller records it). */
+  const unique = (seen: { has(name: string): boolean }, name: string, what: string): void => {
     assertIdentifier(name);
     if (seen.has(name)) throw new NftIdentifierError(name, `duplicate ${what} in table ${table.name}`);
-    if (seen instanceof Set) seen.add(name);
   };
   for (const s of table.sets) {
     unique(sets, s.name, 'set');
@@ -95,8 +95,12 @@ function checkTable(table: Table): void {
   for (const m of table.maps) {
     if (sets.has(m.name)) throw new NftIdentifierError(m.name, 'a set and a map share this name');
     unique(maps, m.name, 'map');
+    maps.add(m.name);
   }
-  for (const c of table.chains) unique(chains, c.name, 'chain');
+  for (const c of table.chains) {
+    unique(chains, c.name, 'chain');
+    chains.add(c.name);
+  }
 
   const ctx: RefContext = { table: table.name, sets, maps, chains };
   for (const m of table.maps) for (const e of m.elements) checkVerdict(e.verdict, ctx);
