@@ -25,7 +25,11 @@ const cli = path.resolve(opt('--cli', path.join(here, '..', 'bin', 'fwgen.js')))
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fwgen-bench-apply-'));
 try {
   const root = path.join(tmp, 'pve');
-  execFileSync(process.execPath, [path.join(here, 'gen-tree.mjs'), root, '--guests', String(guests)], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [path.join(here, 'gen-tree.mjs'), root, '--guests', String(guests)],
+    { stdio: 'ignore' },
+  );
   const env = {
     ...process.env,
     FWGEN_NFT: path.join(here, '..', 'test', 'apply', 'fake-nft.sh'),
@@ -34,9 +38,14 @@ try {
   };
   const fwgen = (...a) => {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [cli, ...a, '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync(
+      process.execPath,
+      [cli, ...a, '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'],
+      { env, encoding: 'utf8', maxBuffer: 1 << 30 },
+    );
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`fwgen ${a.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
+    if (r.status !== 0)
+      throw new Error(`fwgen ${a.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
     return { ms, out: r.stdout };
   };
   const first = fwgen('apply');
@@ -52,8 +61,15 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return `median ${s[Math.floor(s.length / 2)].toFixed(0)} ms (min ${s[0].toFixed(0)}, max ${s[s.length - 1].toFixed(0)}, n=${s.length})`;
   };
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
-  console.log(`tree: ${guests} guests (bench/gen-tree.mjs defaults); cli: ${path.relative(process.cwd(), cli)}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, node ${process.version}`,
+  );
+  console.log(
+    `tree: ${guests} guests (bench/gen-tree.mjs defaults); cli: ${path.relative(process.cwd(), cli)}`,
+  );
   console.log(`first apply (fake nft):  ${first.ms.toFixed(0)} ms`);
   console.log(`no-op apply (fake nft):  ${stats(noop)}`);
   console.log(`compile only (> pipe):   ${stats(compile)}`);

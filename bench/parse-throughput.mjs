@@ -44,15 +44,30 @@ function generate(n) {
   for (let i = 0; i < 200; i++) add('alias', `host${i} 10.${i >> 8}.${i & 255}.1 # host ${i}`);
   add('blank', '');
   add('header', '[IPSET big] # generated');
-  for (let i = 0; out.length < n * 0.3; i++) add('ipset entry', `${i % 5 === 0 ? '!' : ''}172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255} # entry ${i}`);
+  for (let i = 0; out.length < n * 0.3; i++)
+    add(
+      'ipset entry',
+      `${i % 5 === 0 ? '!' : ''}172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255} # entry ${i}`,
+    );
   add('blank', '');
   add('header', '[RULES]');
   const rules = [
-    ['rule: alias, port, log, comment', (i) => `IN ACCEPT -source host${i % 200} -p tcp -dport ${1000 + (i % 5000)} -log info # rule ${i}`],
+    [
+      'rule: alias, port, log, comment',
+      (i) =>
+        `IN ACCEPT -source host${i % 200} -p tcp -dport ${1000 + (i % 5000)} -log info # rule ${i}`,
+    ],
     ['rule: macro, ipset', () => `IN SSH(ACCEPT) -source +big`],
-    ['rule: port list, CIDR', (i) => `OUT DROP -p udp -dport 53,123,161:162 -dest 192.0.2.${i % 250}/32`],
+    [
+      'rule: port list, CIDR',
+      (i) => `OUT DROP -p udp -dport 53,123,161:162 -dest 192.0.2.${i % 250}/32`,
+    ],
     ['rule: disabled, services', () => `|IN REJECT -p tcp -sport 1024:65535 -dport http,https`],
-    ['rule: icmp type, address list', (i) => `IN ACCEPT -p icmp -icmp-type echo-request -source 198.51.100.0/24,203.0.113.${i % 250}`],
+    [
+      'rule: icmp type, address list',
+      (i) =>
+        `IN ACCEPT -p icmp -icmp-type echo-request -source 198.51.100.0/24,203.0.113.${i % 250}`,
+    ],
     ['comment', (i) => `# comment line ${i}`],
   ];
   for (let i = 0; out.length < n; i++) {
@@ -84,23 +99,40 @@ function time(fn) {
 }
 
 const cpus = os.cpus();
-console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} CPUs), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} CPUs), node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`build: ${path.relative(process.cwd(), dist) || '.'}`);
-console.log(`file: ${lines.toLocaleString('en')} lines, ${(text.length / 1e6).toFixed(2)} MB; ${[...kinds].map(([k, n]) => `${k} ${n.toLocaleString('en')}`).join(', ')}`);
-console.log(`timing: wall clock, median of ${RUNS} runs after 1 warm-up run (slowest..fastest); CPU time of the process, median`);
+console.log(
+  `file: ${lines.toLocaleString('en')} lines, ${(text.length / 1e6).toFixed(2)} MB; ${[...kinds].map(([k, n]) => `${k} ${n.toLocaleString('en')}`).join(', ')}`,
+);
+console.log(
+  `timing: wall clock, median of ${RUNS} runs after 1 warm-up run (slowest..fastest); CPU time of the process, median`,
+);
 
 let tree;
 let diagCount = 0;
 const report = (name, r) => {
   const rate = (s) => Math.round(lines / s).toLocaleString('en');
-  console.log(`${name}: ${r.median.toFixed(3)} s, ${rate(r.median)} lines/s (${rate(r.max)}..${rate(r.min)}); CPU ${r.cpu.toFixed(3)} s`);
+  console.log(
+    `${name}: ${r.median.toFixed(3)} s, ${rate(r.median)} lines/s (${rate(r.max)}..${rate(r.min)}); CPU ${r.cpu.toFixed(3)} s`,
+  );
 };
-report('parse', time(() => {
-  tree = parseFile(file, new Diagnostics());
-}));
-report('parse+check', time(() => {
-  const d = new Diagnostics();
-  checkFile(parseFile(file, d), 'cluster', null, d);
-  diagCount = d.list.length;
-}));
+report(
+  'parse',
+  time(() => {
+    tree = parseFile(file, new Diagnostics());
+  }),
+);
+report(
+  'parse+check',
+  time(() => {
+    const d = new Diagnostics();
+    checkFile(parseFile(file, d), 'cluster', null, d);
+    diagCount = d.list.length;
+  }),
+);
 console.log(`sections ${tree.sections.length}, diagnostics ${diagCount}`);

@@ -61,7 +61,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) throw new Error('usage: counted-runs.mjs GENERATED.js');
   const { out, count } = rewriteCountedRuns(readFileSync(file, 'utf8'));
-  if (count === 0) throw new Error(`counted-runs: no counted repetition found in ${file} (did peggy change its output?)`);
+  if (count === 0)
+    throw new Error(
+      `counted-runs: no counted repetition found in ${file} (did peggy change its output?)`,
+    );
   writeFileSync(file, out);
   process.stderr.write(`counted-runs: ${count} counted repetitions rewritten in ${file}\n`);
 }

@@ -3,7 +3,16 @@
 // build/fwgen_<version>_all.deb with dpkg-deb. Run after build:grammar (the parser is generated).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +34,8 @@ const bundle = path.join(out, 'bundle');
 rmSync(bundle, { recursive: true, force: true });
 await build({
   stdin: {
-    contents: "import { main, nodeIo } from './src/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2), nodeIo());\n",
+    contents:
+      "import { main, nodeIo } from './src/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2), nodeIo());\n",
     resolveDir: root,
     sourcefile: 'fwgen-entry.ts',
     loader: 'ts',
@@ -53,7 +63,8 @@ const install = (from, to, mode) => {
   chmodSync(at(to), mode);
 };
 install(path.join(bundle, 'fwgen.js'), 'usr/lib/fwgen/fwgen.js', 0o755);
-for (const chunk of readdirSync(path.join(bundle, 'chunks'))) install(path.join(bundle, 'chunks', chunk), `usr/lib/fwgen/chunks/${chunk}`, 0o644);
+for (const chunk of readdirSync(path.join(bundle, 'chunks')))
+  install(path.join(bundle, 'chunks', chunk), `usr/lib/fwgen/chunks/${chunk}`, 0o644);
 // Without "type": "module" next to it node would read the bundle as CommonJS.
 writeFileSync(at('usr/lib/fwgen/package.json'), '{ "type": "module" }\n');
 mkdirSync(at('usr/bin'), { recursive: true });
@@ -62,12 +73,17 @@ for (const unit of ['fwgen.service', 'fwgen.timer', 'fwgen-stop.service']) {
   install(path.join(root, 'packaging', unit), `lib/systemd/system/${unit}`, 0o644);
 }
 mkdirSync(at('usr/share/man/man8'), { recursive: true });
-writeFileSync(at('usr/share/man/man8/fwgen.8.gz'), gzipSync(readFileSync(path.join(root, 'packaging', 'fwgen.8')), { level: 9 }));
+writeFileSync(
+  at('usr/share/man/man8/fwgen.8.gz'),
+  gzipSync(readFileSync(path.join(root, 'packaging', 'fwgen.8')), { level: 9 }),
+);
 install(path.join(root, 'packaging', 'copyright'), 'usr/share/doc/fwgen/copyright', 0o644);
 install(path.join(root, 'packaging', 'README.md'), 'usr/share/doc/fwgen/README.md', 0o644);
 
 mkdirSync(at('DEBIAN'), { recursive: true });
-writeFileSync(at('DEBIAN/control'), `Package: fwgen
+writeFileSync(
+  at('DEBIAN/control'),
+  `Package: fwgen
 Version: ${pkg.version}
 Architecture: all
 Maintainer: fwgen developers <fwgen@example.org>
@@ -80,10 +96,14 @@ Description: Proxmox VE firewall configs compiled to nftables
  host.fw, guest configs) and loads it as nftables tables of its own, as a
  drop-in replacement for pve-firewall. The package starts nothing by itself;
  see /usr/share/doc/fwgen/README.md to hand over from pve-firewall.
-`);
-for (const script of ['postinst', 'prerm', 'postrm']) install(path.join(root, 'packaging', 'debian', script), `DEBIAN/${script}`, 0o755);
+`,
+);
+for (const script of ['postinst', 'prerm', 'postrm'])
+  install(path.join(root, 'packaging', 'debian', script), `DEBIAN/${script}`, 0o755);
 
 const deb = path.join(out, `fwgen_${pkg.version}_all.deb`);
 // --root-owner-group: files owned by root in the package whoever builds it.
-execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync('dpkg-deb', ['--root-owner-group', '-Zgzip', '--build', tree, deb], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 console.log(deb);

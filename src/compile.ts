@@ -61,22 +61,34 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
 
   // VNet files are not compiled (pve-firewall generates nothing for them) but are checked, so an
   // error there shows up before proxmox-firewall would refuse the whole update over it.
-  for (const file of sources.vnets ?? []) checkFile(parseFile(file, diags), 'vnet', input.cluster, diags);
+  for (const file of sources.vnets ?? [])
+    checkFile(parseFile(file, diags), 'vnet', input.cluster, diags);
   // The syntax trees are garbage from here on; say so, so a large tree's AST is not kept alive
   // through generation (what is live there decides peak memory).
+  // eslint-disable-next-line no-useless-assignment -- dropped for the garbage collector
   input = null;
 
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   const { script, warnings } = generateRuleset(config, {});
-  if (options.serviceBridges?.length) addLibvirtServices(script, DEFAULT_TABLE_NAME, options.serviceBridges);
-  for (const w of warnings) diags.warning(w.code, w.span ?? undefined, w.span || w.where === null ? w.message : `${w.where}: ${w.message}`);
+  if (options.serviceBridges?.length)
+    addLibvirtServices(script, DEFAULT_TABLE_NAME, options.serviceBridges);
+  for (const w of warnings)
+    diags.warning(
+      w.code,
+      w.span ?? undefined,
+      w.span || w.where === null ? w.message : `${w.where}: ${w.message}`,
+    );
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
   const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
   return { ruleset, config, diagnostics: diags.sorted() };
 }
 
-function parseSources(sources: CompileSources, options: CompileOptions, diags: Diagnostics): ResolveInput {
+function parseSources(
+  sources: CompileSources,
+  options: CompileOptions,
+  diags: Diagnostics,
+): ResolveInput {
   const parse = (f: SourceFile | null): ast.ConfigFile | null => (f ? parseFile(f, diags) : null);
   const guests: GuestInput[] = sources.guests.map((g) => ({
     vmid: g.vmid,

@@ -20,7 +20,17 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canNetns, nftCheckText } from './nft/netns.js';
-import { COMPILE_ARGS, caseArgs, ERRORS_DIR, errorCases, filesUnder, runErrorCase, runFwgen, sourceCodes, type Run } from './golden/run-fwgen.js';
+import {
+  COMPILE_ARGS,
+  caseArgs,
+  ERRORS_DIR,
+  errorCases,
+  filesUnder,
+  runErrorCase,
+  runFwgen,
+  sourceCodes,
+  type Run,
+} from './golden/run-fwgen.js';
 import { goldenTrees, REPO, splitTables } from './golden/split-tables.js';
 
 const rel = (p: string) => path.relative(REPO, p);
@@ -34,18 +44,26 @@ function errorCount(output: string): number {
 
 /** Every `[code]` that ends a diagnostic's first line. */
 function codesIn(output: string): string[] {
-  return [...new Set([...output.matchAll(/^(?:\S+: )?(?:error|warning): .* \[([a-z0-9-]+)\]$/gm)].map((m) => m[1]!))].sort();
+  return [
+    ...new Set(
+      [...output.matchAll(/^(?:\S+: )?(?:error|warning): .* \[([a-z0-9-]+)\]$/gm)].map(
+        (m) => m[1]!,
+      ),
+    ),
+  ].sort();
 }
 
 /** The files of a tree `fwgen check` reads: .fw files, guest configs, corosync.conf. */
 function checkableFiles(dir: string): string[] {
   return filesUnder(dir)
-    .filter((f) =>
-      /^firewall\/[^/]+\.fw$/.test(f) ||
-      /^nodes\/[^/]+\/host\.fw$/.test(f) ||
-      /^sdn\/firewall\/[^/]+\.fw$/.test(f) ||
-      /^nodes\/[^/]+\/(qemu-server|lxc)\/\d+\.conf$/.test(f) ||
-      f === 'corosync.conf')
+    .filter(
+      (f) =>
+        /^firewall\/[^/]+\.fw$/.test(f) ||
+        /^nodes\/[^/]+\/host\.fw$/.test(f) ||
+        /^sdn\/firewall\/[^/]+\.fw$/.test(f) ||
+        /^nodes\/[^/]+\/(qemu-server|lxc)\/\d+\.conf$/.test(f) ||
+        f === 'corosync.conf',
+    )
     .map((f) => path.join(dir, f));
 }
 
@@ -53,7 +71,14 @@ describe('golden trees', () => {
   const trees = goldenTrees();
 
   it('finds the trees', () => {
-    expect(trees.map(rel)).toEqual(expect.arrayContaining(['fixtures/datacenter', 'fixtures/minimal', 'fixtures/disabled', 'fixtures/host-off']));
+    expect(trees.map(rel)).toEqual(
+      expect.arrayContaining([
+        'fixtures/datacenter',
+        'fixtures/minimal',
+        'fixtures/disabled',
+        'fixtures/host-off',
+      ]),
+    );
   });
 
   describe.each(trees.map((dir) => [rel(dir), dir]))('%s', (_name, dir) => {
@@ -109,7 +134,9 @@ describe('error fixtures', () => {
   it('has one fixture per diagnostic code in src/, and none for codes that are gone', () => {
     const codes = sourceCodes();
     const fixtures = new Set(readdirSync(ERRORS_DIR));
-    const missing = [...codes.keys()].filter((c) => !fixtures.has(c)).map((c) => `${c} (${codes.get(c)!.join(', ')})`);
+    const missing = [...codes.keys()]
+      .filter((c) => !fixtures.has(c))
+      .map((c) => `${c} (${codes.get(c)!.join(', ')})`);
     const stale = [...fixtures].filter((f) => !codes.has(f));
     expect(missing, 'codes without fixtures/errors/<code>/').toEqual([]);
     expect(stale, 'fixtures/errors/<code>/ for codes src/ no longer emits').toEqual([]);
@@ -117,7 +144,15 @@ describe('error fixtures', () => {
 
   it('finds the codes src/ emits through variables', () => {
     const codes = sourceCodes();
-    for (const c of ['invalid-alias-name', 'invalid-ipset-name', 'invalid-group-name', 'no-mac-filter', 'inbound-reject-as-drop', 'corosync-syntax', 'invalid-nic']) {
+    for (const c of [
+      'invalid-alias-name',
+      'invalid-ipset-name',
+      'invalid-group-name',
+      'no-mac-filter',
+      'inbound-reject-as-drop',
+      'corosync-syntax',
+      'invalid-nic',
+    ]) {
       expect(codes.has(c), c).toBe(true);
     }
   });

@@ -29,7 +29,10 @@ export function writeSection(name, title, rows, notes = []) {
   const table = [
     '| what | size | figure | ratio | date | machine |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${esc(r.what)} | ${esc(r.size)} | ${esc(r.figure)} | ${esc(r.ratio ?? '')} | ${esc(r.date ?? today())} | ${esc(r.machine ?? m)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${esc(r.what)} | ${esc(r.size)} | ${esc(r.figure)} | ${esc(r.ratio ?? '')} | ${esc(r.date ?? today())} | ${esc(r.machine ?? m)} |`,
+    ),
   ].join('\n');
   const section = `<!-- ${name}:begin -->\n## ${title}\n\n${table}\n\n${notes.join('\n')}\n<!-- ${name}:end -->`;
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : `${HEADER}\n`;

@@ -33,7 +33,8 @@ function mapElements(bridge, name) {
   const m = new RegExp(`\\n  map ${name} \\{\\n([\\s\\S]*?)\\n  \\}`).exec(bridge);
   if (!m) return [];
   const out = [];
-  for (const e of m[1].matchAll(/("[^"]+"|[0-9a-f:]{17}) : (jump|goto) ([A-Za-z0-9_./-]+)/g)) out.push({ key: e[1], verdict: `${e[2]} ${e[3]}` });
+  for (const e of m[1].matchAll(/("[^"]+"|[0-9a-f:]{17}) : (jump|goto) ([A-Za-z0-9_./-]+)/g))
+    out.push({ key: e[1], verdict: `${e[2]} ${e[3]}` });
   return out;
 }
 

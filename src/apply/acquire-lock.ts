@@ -9,8 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';
-  constructor(readonly file: string, readonly holder: number | null, readonly timeoutMs: number) {
-    super(`another fwgen run${holder === null ? '' : ` (pid ${holder})`} holds ${file}; gave up after ${timeoutMs / 1000} s`);
+  constructor(
+    readonly file: string,
+    readonly holder: number | null,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `another fwgen run${holder === null ? '' : ` (pid ${holder})`} holds ${file}; gave up after ${timeoutMs / 1000} s`,
+    );
   }
 }
 
@@ -74,7 +80,10 @@ async function holderOf(file: string): Promise<{ pid: number | null; ageMs: numb
   try {
     const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
     const pid = Number.parseInt(text, 10);
-    return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : null, ageMs: Date.now() - st.mtimeMs };
+    return {
+      pid: Number.isSafeInteger(pid) && pid > 0 ? pid : null,
+      ageMs: Date.now() - st.mtimeMs,
+    };
   } catch (e) {
     ignoreMissing(e);
     return { pid: null, ageMs: 0 };

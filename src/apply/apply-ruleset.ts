@@ -6,7 +6,13 @@
 import { acquireLock } from './acquire-lock.js';
 import { digestText, listOwnTables, NftListError } from './list-own-tables.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';
-import { readState, writeState, type ApplyState, type GuestSummary, type RunResult } from './state-store.js';
+import {
+  readState,
+  writeState,
+  type ApplyState,
+  type GuestSummary,
+  type RunResult,
+} from './state-store.js';
 
 export interface Compiled {
   /** The compiled script; undefined when compiling withheld it (errors under --strict, load failure). */
@@ -48,12 +54,17 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
   const now = opts.now ?? Date.now;
   const lock = await acquireLock(opts.stateDir, {
     timeoutMs: opts.lockTimeoutMs,
-    onWait: (pid) => opts.log(`waiting for another fwgen run${pid === null ? '' : ` (pid ${pid})`} to finish`),
+    onWait: (pid) =>
+      opts.log(`waiting for another fwgen run${pid === null ? '' : ` (pid ${pid})`} to finish`),
   });
   try {
     const started = now();
     const prev = await readState(opts.stateDir);
-    const record = (result: RunResult, compiled: Compiled | null, digests?: Digests): Promise<void> => {
+    const record = (
+      result: RunResult,
+      compiled: Compiled | null,
+      digests?: Digests,
+    ): Promise<void> => {
       const time = new Date(now()).toISOString();
       const changed = result === 'applied' || result === 'restored' || result === 'removed';
       return writeState(opts.stateDir, {
@@ -73,7 +84,13 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
     };
     const refuse = async (message: string, compiled: Compiled | null): Promise<ApplyOutcome> => {
       opts.log(`error: ${message}; the running ruleset is kept`);
-      const base = compiled ?? { script: undefined, enabled: prev?.enabled ?? null, warnings: prev?.warnings ?? [], errors: [], guests: prev?.guests ?? [] };
+      const base = compiled ?? {
+        script: undefined,
+        enabled: prev?.enabled ?? null,
+        warnings: prev?.warnings ?? [],
+        errors: [],
+        guests: prev?.guests ?? [],
+      };
       await record('refused', { ...base, errors: [...base.errors, `error: ${message}`] });
       return { kind: 'refused', message };
     };
@@ -102,12 +119,20 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
     if (kernelAsLeft && prev.configDigest === configDigest) {
       // Inputs changed but not the script (an edited comment outside any rule, say).
       opts.log('no changes');
-      await record('unchanged', compiled, { inputDigest: input.inputDigest ?? null, configDigest, kernelDigest: before });
+      await record('unchanged', compiled, {
+        inputDigest: input.inputDigest ?? null,
+        configDigest,
+        kernelDigest: before,
+      });
       return { kind: 'unchanged' };
     }
     // Same script as last time but different tables: someone (or something) changed them.
     const drift = prev?.configDigest === configDigest;
-    opts.log(drift ? 'kernel tables differ from the last apply: restoring' : `applying changes (config ${configDigest.slice(0, 12)})`);
+    opts.log(
+      drift
+        ? 'kernel tables differ from the last apply: restoring'
+        : `applying changes (config ${configDigest.slice(0, 12)})`,
+    );
 
     const check = await runNft(['-c', '-f', '-'], compiled.script, opts);
     if (!check.ok) return await refuse(`nft -c refused the ruleset: ${nftError(check)}`, compiled);
@@ -121,14 +146,24 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
       if (!(e instanceof NftListError)) throw e;
       // Loaded, but unverifiable: forget the digests so the next run loads again.
       opts.log(`applied, but ${e.message}`);
-      await record('applied', compiled, { inputDigest: null, configDigest: null, kernelDigest: null });
+      await record('applied', compiled, {
+        inputDigest: null,
+        configDigest: null,
+        kernelDigest: null,
+      });
       return { kind: 'applied' };
     }
     const result = compiled.enabled === false ? 'removed' : drift ? 'restored' : 'applied';
-    await record(result, compiled, { inputDigest: input.inputDigest ?? null, configDigest, kernelDigest: after });
-    opts.log(result === 'removed'
-      ? `firewall disabled in cluster.fw: fwgen's tables removed (${now() - started} ms)`
-      : `${result} (${now() - started} ms)`);
+    await record(result, compiled, {
+      inputDigest: input.inputDigest ?? null,
+      configDigest,
+      kernelDigest: after,
+    });
+    opts.log(
+      result === 'removed'
+        ? `firewall disabled in cluster.fw: fwgen's tables removed (${now() - started} ms)`
+        : `${result} (${now() - started} ms)`,
+    );
     return { kind: result };
   } finally {
     await lock.release();

@@ -6,14 +6,24 @@ type Op = { t: ' ' | '-' | '+'; line: string };
 /** Above this many trace cells Myers' history gets too big; fall back to replace-all. */
 const MAX_TRACE_CELLS = 20_000_000;
 
-export function diffText(oldText: string, newText: string, names = { old: 'a', new: 'b' }, context = 3): string {
+export function diffText(
+  oldText: string,
+  newText: string,
+  names = { old: 'a', new: 'b' },
+  context = 3,
+): string {
   if (oldText === newText) return '';
   const a = splitLines(oldText);
   const b = splitLines(newText);
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  )
+    tail++;
   const ops: Op[] = [
     ...a.slice(0, head).map((line): Op => ({ t: ' ', line })),
     ...middle(a.slice(head, a.length - tail), b.slice(head, b.length - tail)),
@@ -32,7 +42,10 @@ function middle(a: string[], b: string[]): Op[] {
   const n = a.length;
   const m = b.length;
   const max = n + m;
-  const replaceAll = (): Op[] => [...a.map((line): Op => ({ t: '-', line })), ...b.map((line): Op => ({ t: '+', line }))];
+  const replaceAll = (): Op[] => [
+    ...a.map((line): Op => ({ t: '-', line })),
+    ...b.map((line): Op => ({ t: '+', line })),
+  ];
   if (n === 0 || m === 0) return replaceAll();
   const off = max + 1;
   const v = new Int32Array(2 * max + 3);
@@ -43,7 +56,10 @@ function middle(a: string[], b: string[]): Op[] {
     if ((d + 1) * v.length > MAX_TRACE_CELLS) return replaceAll();
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!)
+          ? v[off + k + 1]!
+          : v[off + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;

@@ -36,16 +36,21 @@ export function normaliseListing(text: string): string {
   // Guarded replaces and a regex split: a 1,000-guest listing is ~12 MB and this runs every tick.
   let clean = text;
   if (clean.includes('# handle')) clean = clean.replace(/ # handle \d+/g, '');
-  if (clean.includes('packets ')) clean = clean.replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0');
+  if (clean.includes('packets '))
+    clean = clean.replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0');
   if (clean.includes(' expires ')) clean = clean.replace(/ expires [0-9dhms.]+/g, '');
   // Split at lines starting `table ` (indexOf, not a regex split: 12 MB on every timer tick).
   const starts: number[] = [];
   if (clean.startsWith('table ')) starts.push(0);
-  for (let i = clean.indexOf('\ntable '); i >= 0; i = clean.indexOf('\ntable ', i + 1)) starts.push(i + 1);
+  for (let i = clean.indexOf('\ntable '); i >= 0; i = clean.indexOf('\ntable ', i + 1))
+    starts.push(i + 1);
   const blocks = starts
     .map((at, k) => clean.slice(at, starts[k + 1] ?? clean.length))
     .map((b) => b.slice(0, b.lastIndexOf('\n}') + 3).trimEnd()); // nothing outside a table block
-  return blocks.sort((a, b) => headOf(a).localeCompare(headOf(b))).map((b) => `${b}\n`).join('');
+  return blocks
+    .sort((a, b) => headOf(a).localeCompare(headOf(b)))
+    .map((b) => `${b}\n`)
+    .join('');
 }
 
 const headOf = (block: string): string => block.slice(0, block.indexOf('\n'));

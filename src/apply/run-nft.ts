@@ -18,7 +18,11 @@ export function nftBinary(opts: NftOptions): string {
   return opts.nft ?? opts.env?.FWGEN_NFT ?? 'nft';
 }
 
-export async function runNft(args: readonly string[], input: string | undefined, opts: NftOptions): Promise<NftResult> {
+export async function runNft(
+  args: readonly string[],
+  input: string | undefined,
+  opts: NftOptions,
+): Promise<NftResult> {
   const r = await execa(nftBinary(opts), args, {
     input: input ?? '',
     reject: false,
@@ -26,7 +30,10 @@ export async function runNft(args: readonly string[], input: string | undefined,
     env: nftEnv(opts),
     extendEnv: false,
   });
-  const stderr = r.failed && r.exitCode === undefined ? `cannot run ${nftBinary(opts)}: ${r.shortMessage}` : r.stderr;
+  const stderr =
+    r.failed && r.exitCode === undefined
+      ? `cannot run ${nftBinary(opts)}: ${r.shortMessage}`
+      : r.stderr;
   return { ok: !r.failed, stdout: r.stdout, stderr };
 }
 

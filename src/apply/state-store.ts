@@ -6,7 +6,8 @@ import path from 'node:path';
 
 export const DEFAULT_STATE_DIR = '/run/fwgen';
 
-export type RunResult = 'applied' | 'restored' | 'unchanged' | 'removed' | 'stopped' | 'refused' | 'config-error';
+export type RunResult =
+  'applied' | 'restored' | 'unchanged' | 'removed' | 'stopped' | 'refused' | 'config-error';
 
 export interface GuestSummary {
   vmid: number;

@@ -7,7 +7,12 @@ import type { DoctorConfig, HostFacts } from '../doctor/diagnose-host.js';
 import type { Finding } from '../doctor/finding.js';
 import { DEFAULT_TABLE_NAME } from '../generate/names.js';
 import { shortHostname } from '../load/detect-local-network.js';
-import { addInventoryOptions, INVENTORY_HELP, loadInventory, type InventoryFlags } from './inventory-options.js';
+import {
+  addInventoryOptions,
+  INVENTORY_HELP,
+  loadInventory,
+  type InventoryFlags,
+} from './inventory-options.js';
 import type { Io } from './main.js';
 
 const DOCTOR_HELP = `
@@ -29,7 +34,14 @@ export interface DoctorDeps {
   gatherFacts(env: Record<string, string | undefined>): Promise<HostFacts>;
 }
 
-export function addDoctorCommand(program: Command, io: Io, setStatus: (code: number) => void, deps: DoctorDeps = { gatherFacts: async (env) => (await import('../doctor/gather-facts.js')).gatherFacts({ env }) }): void {
+export function addDoctorCommand(
+  program: Command,
+  io: Io,
+  setStatus: (code: number) => void,
+  deps: DoctorDeps = {
+    gatherFacts: async (env) => (await import('../doctor/gather-facts.js')).gatherFacts({ env }),
+  },
+): void {
   addInventoryOptions(program.command('doctor'))
     .description("explain what keeps fwgen's rules from taking effect on this host")
     .option('--root <dir>', 'the /etc/pve tree (pve inventory)', '/etc/pve')
@@ -43,26 +55,52 @@ export async function runDoctor(opts: DoctorFlags, io: Io, deps: DoctorDeps): Pr
   const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
   const inv = await loadInventory(opts, node, io.env);
   // Loaded on use, like compile: the other commands never need the doctor.
-  const [{ compile }, { diagnoseHost }, { compareFindings }, { renderFindings }] = await Promise.all([
-    import('../compile.js'),
-    import('../doctor/diagnose-host.js'),
-    import('../doctor/finding.js'),
-    import('../doctor/render-findings.js'),
-  ]);
-  const result = compile(inv.sources, { format: 'nft', localNetwork: [], now: io.now?.() ?? Math.floor(Date.now() / 1000), serviceBridges: inv.serviceBridges });
+  const [{ compile }, { diagnoseHost }, { compareFindings }, { renderFindings }] =
+    await Promise.all([
+      import('../compile.js'),
+      import('../doctor/diagnose-host.js'),
+      import('../doctor/finding.js'),
+      import('../doctor/render-findings.js'),
+    ]);
+  const result = compile(inv.sources, {
+    format: 'nft',
+    localNetwork: [],
+    now: io.now?.() ?? Math.floor(Date.now() / 1000),
+    serviceBridges: inv.serviceBridges,
+  });
   const name = (vmid: number): string => inv.guestNames.get(vmid) ?? String(vmid);
   const config: DoctorConfig = {
     tableName: DEFAULT_TABLE_NAME,
-    nics: (result.config?.enabled ? result.config.guests : []).filter((g) => g.options.enable)
-      .flatMap((g) => g.nics.filter((n) => n.firewall && n.bridge !== null).map((n) => ({ guest: name(g.vmid), device: n.device, bridge: n.bridge! }))),
+    nics: (result.config?.enabled ? result.config.guests : [])
+      .filter((g) => g.options.enable)
+      .flatMap((g) =>
+        g.nics
+          .filter((n) => n.firewall && n.bridge !== null)
+          .map((n) => ({ guest: name(g.vmid), device: n.device, bridge: n.bridge! })),
+      ),
     serviceBridges: inv.serviceBridges,
     routedBridges: inv.routedBridges,
   };
   const findings: Finding[] = diagnoseHost(await deps.gatherFacts(io.env), config);
-  const errors = [...inv.diagnostics, ...result.diagnostics].filter((d) => d.severity === 'error').length;
-  if (errors > 0) findings.push({ severity: 'warn', code: 'config-errors', where: null, message: `the config has ${errors} error${errors === 1 ? '' : 's'}: the lines in error are left out of the ruleset`, fix: 'run fwgen compile (same options) to see them' });
+  const errors = [...inv.diagnostics, ...result.diagnostics].filter(
+    (d) => d.severity === 'error',
+  ).length;
+  if (errors > 0)
+    findings.push({
+      severity: 'warn',
+      code: 'config-errors',
+      where: null,
+      message: `the config has ${errors} error${errors === 1 ? '' : 's'}: the lines in error are left out of the ruleset`,
+      fix: 'run fwgen compile (same options) to see them',
+    });
   for (const d of inv.diagnostics.filter((x) => x.severity === 'warning')) {
-    findings.push({ severity: 'warn', code: d.code, where: null, message: d.span ? `${d.span.file.path}: ${d.message}` : d.message, fix: null });
+    findings.push({
+      severity: 'warn',
+      code: d.code,
+      where: null,
+      message: d.span ? `${d.span.file.path}: ${d.message}` : d.message,
+      fix: null,
+    });
   }
   findings.sort(compareFindings);
   const blocks = findings.some((f) => f.severity === 'block');

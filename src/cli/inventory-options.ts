@@ -28,11 +28,25 @@ guests/<domain>.fw. Guests on libvirt networks may reach libvirt's DHCP/DNS unle
 
 export function addInventoryOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--inventory <kind>', 'where guests come from').choices(['pve', 'libvirt']).default('pve'))
-    .option('--config-dir <dir>', 'libvirt inventory: cluster.fw, host.fw and guests/<domain>.fw', '/etc/fwgen')
-    .option('--libvirt-xml <dir>', 'libvirt inventory: read domain XML from DIR (and DIR/networks) instead of virsh')
+    .addOption(
+      new Option('--inventory <kind>', 'where guests come from')
+        .choices(['pve', 'libvirt'])
+        .default('pve'),
+    )
+    .option(
+      '--config-dir <dir>',
+      'libvirt inventory: cluster.fw, host.fw and guests/<domain>.fw',
+      '/etc/fwgen',
+    )
+    .option(
+      '--libvirt-xml <dir>',
+      'libvirt inventory: read domain XML from DIR (and DIR/networks) instead of virsh',
+    )
     .option('--libvirt-uri <uri>', 'libvirt inventory: the virsh connection', 'qemu:///system')
-    .option('--no-libvirt-services', "libvirt inventory: do not let guests reach libvirt's DHCP/DNS through the host firewall");
+    .option(
+      '--no-libvirt-services',
+      "libvirt inventory: do not let guests reach libvirt's DHCP/DNS through the host firewall",
+    );
 }
 
 export interface LoadedInventory {
@@ -51,24 +65,57 @@ export interface LoadedInventory {
   nodes: string[];
 }
 
-export async function loadInventory(flags: InventoryFlags, node: string, env?: Record<string, string | undefined>): Promise<LoadedInventory> {
+export async function loadInventory(
+  flags: InventoryFlags,
+  node: string,
+  env?: Record<string, string | undefined>,
+): Promise<LoadedInventory> {
   if ((flags.inventory ?? 'pve') === 'pve') {
     const tree = await loadTree(flags.root ?? '/etc/pve', node);
-    return { kind: 'pve', sources: tree, diagnostics: [], serviceBridges: [], routedBridges: [], guestNames: new Map(), guests: [], nodes: tree.nodes };
+    return {
+      kind: 'pve',
+      sources: tree,
+      diagnostics: [],
+      serviceBridges: [],
+      routedBridges: [],
+      guestNames: new Map(),
+      guests: [],
+      nodes: tree.nodes,
+    };
   }
   // Loaded only for this inventory: the XML parser is a large part of the CLI, and a Proxmox
   // timer tick should not pay for compiling it.
-  const [{ libvirtInventory }, { loadLibvirt }, { parseDomainXml }, { parseNetworkXml }] = await Promise.all([
-    import('../libvirt/libvirt-inventory.js'),
-    import('../libvirt/load-libvirt.js'),
-    import('../libvirt/parse-domain-xml.js'),
-    import('../libvirt/parse-network-xml.js'),
-  ]);
-  const files = await loadLibvirt({ configDir: flags.configDir ?? '/etc/fwgen', xmlDir: flags.libvirtXml, uri: flags.libvirtUri, env });
+  const [{ libvirtInventory }, { loadLibvirt }, { parseDomainXml }, { parseNetworkXml }] =
+    await Promise.all([
+      import('../libvirt/libvirt-inventory.js'),
+      import('../libvirt/load-libvirt.js'),
+      import('../libvirt/parse-domain-xml.js'),
+      import('../libvirt/parse-network-xml.js'),
+    ]);
+  const files = await loadLibvirt({
+    configDir: flags.configDir ?? '/etc/fwgen',
+    xmlDir: flags.libvirtXml,
+    uri: flags.libvirtUri,
+    env,
+  });
   const diags = new Diagnostics();
-  const domains = files.domains.map((f) => parseDomainXml(f, diags)).filter((d): d is LibvirtDomain => d !== null);
-  const networks = files.networks.map((f) => parseNetworkXml(f, diags)).filter((n): n is LibvirtNetwork => n !== null);
-  const inv = libvirtInventory({ node, cluster: files.cluster, host: files.host, domains, networks, guestFiles: files.guestFiles }, diags);
+  const domains = files.domains
+    .map((f) => parseDomainXml(f, diags))
+    .filter((d): d is LibvirtDomain => d !== null);
+  const networks = files.networks
+    .map((f) => parseNetworkXml(f, diags))
+    .filter((n): n is LibvirtNetwork => n !== null);
+  const inv = libvirtInventory(
+    {
+      node,
+      cluster: files.cluster,
+      host: files.host,
+      domains,
+      networks,
+      guestFiles: files.guestFiles,
+    },
+    diags,
+  );
   return {
     kind: 'libvirt',
     sources: inv.sources,

@@ -1,7 +1,12 @@
 // The fwgen command line: parse arguments, call load/compile, print, return an exit code. Only
 // wires; all output goes through `io` (tests pass fakes). No colours: the output ends up in journald.
 import { addDoctorCommand } from './doctor-command.js';
-import { addInventoryOptions, INVENTORY_HELP, loadInventory, type InventoryFlags } from './inventory-options.js';
+import {
+  addInventoryOptions,
+  INVENTORY_HELP,
+  loadInventory,
+  type InventoryFlags,
+} from './inventory-options.js';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -107,20 +112,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .description('check firewall files (.fw) and guest configs (.conf) without compiling')
     .argument('<file...>', "files to check, '-' for standard input")
     .option('--root <dir>', 'a /etc/pve tree whose firewall/cluster.fw guest and host files see')
-    .addOption(new Option('--scope <scope>', 'what the files are (default: from their names)').choices(SCOPES))
+    .addOption(
+      new Option('--scope <scope>', 'what the files are (default: from their names)').choices(
+        SCOPES,
+      ),
+    )
     .option('--json', 'print diagnostics as a JSON array')
     .addHelpText('after', CHECK_HELP)
-    .action(async (files: string[], opts: { root?: string; scope?: CheckScope; json?: boolean }) => {
-      status = await runCheck(files, opts, io);
-    });
+    .action(
+      async (files: string[], opts: { root?: string; scope?: CheckScope; json?: boolean }) => {
+        status = await runCheck(files, opts, io);
+      },
+    );
 
-  addInventoryOptions(program
-    .command('compile'))
+  addInventoryOptions(program.command('compile'))
     .description("compile one node's view of a /etc/pve tree to an nftables ruleset")
     .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
     .option('--node <name>', 'the node to compile for (default: the short host name)')
-    .option('--localnet <cidr>', "the local network (default: detected as pve-firewall does; the cluster alias 'local_network' wins)")
-    .addOption(new Option('--format <format>', 'output format').choices(['nft', 'json']).default('nft'))
+    .option(
+      '--localnet <cidr>',
+      "the local network (default: detected as pve-firewall does; the cluster alias 'local_network' wins)",
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['nft', 'json']).default('nft'),
+    )
     .option('--strict', 'print no ruleset when any error exists')
     .addHelpText('after', COMPILE_HELP + INVENTORY_HELP)
     .action(async (opts: CompileFlags) => {
@@ -155,19 +170,28 @@ function failure(e: unknown, io: Io): number {
   const message = e instanceof Error ? e.message : String(e);
   io.stderr(`fwgen: internal error: ${message}\n`);
   if (io.env.FWGEN_DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
-  else io.stderr('fwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n');
+  else
+    io.stderr(
+      'fwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n',
+    );
   return EXIT.internal;
 }
 
 // ---------------------------------------------------------------------------------------------
 // check
 
-type Target = { kind: 'fw'; scope: FileScope } | { kind: 'conf'; type: 'qemu' | 'lxc' } | { kind: 'corosync' };
+type Target =
+  { kind: 'fw'; scope: FileScope } | { kind: 'conf'; type: 'qemu' | 'lxc' } | { kind: 'corosync' };
 
-async function runCheck(files: string[], opts: { root?: string; scope?: CheckScope; json?: boolean }, io: Io): Promise<number> {
+async function runCheck(
+  files: string[],
+  opts: { root?: string; scope?: CheckScope; json?: boolean },
+  io: Io,
+): Promise<number> {
   const targets = files.map((f) => ({ name: f, target: targetOf(f, opts.scope) }));
   const diags = new Diagnostics();
-  const clusterPath = opts.root === undefined ? null : path.join(opts.root, 'firewall', 'cluster.fw');
+  const clusterPath =
+    opts.root === undefined ? null : path.join(opts.root, 'firewall', 'cluster.fw');
   const cluster = clusterPath === null ? null : await readCluster(clusterPath, io);
   for (const { name, target } of targets) {
     const file = await readSource(name, io);
@@ -175,7 +199,9 @@ async function runCheck(files: string[], opts: { root?: string; scope?: CheckSco
     else if (target.kind === 'corosync') parseCorosyncConf(file, diags);
     else {
       const ast = parseFile(file, diags);
-      const isCluster = target.scope === 'cluster' || (clusterPath !== null && path.resolve(name) === path.resolve(clusterPath));
+      const isCluster =
+        target.scope === 'cluster' ||
+        (clusterPath !== null && path.resolve(name) === path.resolve(clusterPath));
       checkFile(ast, target.scope, isCluster ? null : cluster, diags);
     }
   }
@@ -201,9 +227,11 @@ async function readCluster(file: string, io: Io): Promise<ast.ConfigFile> {
 function targetOf(file: string, scope: CheckScope | undefined): Target {
   const s = scope ?? scopeFromName(file);
   if (s === undefined) {
-    throw new UsageError(file === '-'
-      ? "reading standard input needs --scope (cluster, host, guest, vnet, qemu or lxc)"
-      : `cannot tell what '${file}' is from its name; use --scope cluster|host|guest|vnet|qemu|lxc`);
+    throw new UsageError(
+      file === '-'
+        ? 'reading standard input needs --scope (cluster, host, guest, vnet, qemu or lxc)'
+        : `cannot tell what '${file}' is from its name; use --scope cluster|host|guest|vnet|qemu|lxc`,
+    );
   }
   if (s === 'corosync') return { kind: 'corosync' };
   if (s === 'qemu' || s === 'lxc') return { kind: 'conf', type: s };
@@ -245,10 +273,20 @@ interface CompileFlags extends InventoryFlags {
 }
 
 async function runCompile(opts: CompileFlags, io: Io): Promise<number> {
-  const result = await compileWith(await prepareTree(opts, io), opts.format, opts.strict === true, io);
-  if (result.diagnostics.length > 0) io.stderr(`${renderAll(result.diagnostics)}${summary(result.diagnostics)}\n`);
+  const result = await compileWith(
+    await prepareTree(opts, io),
+    opts.format,
+    opts.strict === true,
+    io,
+  );
+  if (result.diagnostics.length > 0)
+    io.stderr(`${renderAll(result.diagnostics)}${summary(result.diagnostics)}\n`);
   if (result.ruleset !== undefined) {
-    io.stdout(typeof result.ruleset === 'string' ? result.ruleset : `${JSON.stringify(result.ruleset, null, 2)}\n`);
+    io.stdout(
+      typeof result.ruleset === 'string'
+        ? result.ruleset
+        : `${JSON.stringify(result.ruleset, null, 2)}\n`,
+    );
   }
   return result.diagnostics.some((d) => d.severity === 'error') ? EXIT.errors : EXIT.ok;
 }
@@ -257,7 +295,10 @@ function parseLocalnet(text: string): ir.Cidr[] {
   const out: ir.Cidr[] = [];
   for (const part of text.split(',')) {
     const cidr = parseCidrText(part.trim());
-    if (cidr === undefined) throw new UsageError(`invalid --localnet '${part.trim()}', expected a CIDR such as 192.0.2.0/24`);
+    if (cidr === undefined)
+      throw new UsageError(
+        `invalid --localnet '${part.trim()}', expected a CIDR such as 192.0.2.0/24`,
+      );
     out.push(cidr);
   }
   return out;
@@ -266,7 +307,9 @@ function parseLocalnet(text: string): ir.Cidr[] {
 async function detect(node: string, corosyncFile: SourceFile | null, io: Io): Promise<ir.Cidr[]> {
   // Parsed again by compile(), which reports its diagnostics; here only the node list matters.
   const corosync = corosyncFile ? parseCorosyncConf(corosyncFile, new Diagnostics()) : null;
-  return io.detectLocalNetwork ? io.detectLocalNetwork(node, corosync) : detectLocalNetwork(node, corosync);
+  return io.detectLocalNetwork
+    ? io.detectLocalNetwork(node, corosync)
+    : detectLocalNetwork(node, corosync);
 }
 
 /** Set by esbuild in the single-file bundle (packaging/build-deb.mjs), which has no package.json. */
@@ -309,11 +352,14 @@ interface ApplyFlags extends TreeFlags {
 }
 
 function addApplyCommands(program: Command, io: Io, setStatus: (code: number) => void): void {
-  const tree = (cmd: Command): Command => addInventoryOptions(cmd)
-    .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
-    .option('--node <name>', 'the node to compile for (default: the short host name)')
-    .option('--localnet <cidr>', 'the local network (default: detected as pve-firewall does)');
-  const wait = new Option('--wait <seconds>', 'how long to wait for another apply or stop').default('30');
+  const tree = (cmd: Command): Command =>
+    addInventoryOptions(cmd)
+      .option('--root <dir>', 'the /etc/pve tree', '/etc/pve')
+      .option('--node <name>', 'the node to compile for (default: the short host name)')
+      .option('--localnet <cidr>', 'the local network (default: detected as pve-firewall does)');
+  const wait = new Option('--wait <seconds>', 'how long to wait for another apply or stop').default(
+    '30',
+  );
 
   tree(program.command('apply'))
     .description("compile and load the ruleset into the kernel (only fwgen's own tables)")
@@ -329,11 +375,14 @@ function addApplyCommands(program: Command, io: Io, setStatus: (code: number) =>
     .action(async (opts: ApplyFlags) => setStatus(await runApply({ ...opts, dryRun: true }, io)));
 
   tree(program.command('status'))
-    .description('is the firewall enabled, does the kernel match the config, how did the last apply go')
+    .description(
+      'is the firewall enabled, does the kernel match the config, how did the last apply go',
+    )
     .option('--json', 'print the status as JSON')
     .action(async (opts: TreeFlags & { json?: boolean }) => setStatus(await runStatus(opts, io)));
 
-  program.command('stop')
+  program
+    .command('stop')
     .description("remove fwgen's tables from the kernel (other tables are left alone)")
     .addOption(wait)
     .action(async (opts: { wait: string }) => setStatus(await runStop(opts, io)));
@@ -342,7 +391,14 @@ function addApplyCommands(program: Command, io: Io, setStatus: (code: number) =>
 /** One journald line; `<N>` is sd-daemon's priority prefix, understood when stdout is the journal. */
 function logLine(io: Io, line: string): void {
   const level = /^(?:[^ ]*: )?(error|warning):/.exec(line)?.[1];
-  const prio = io.env.JOURNAL_STREAM === undefined ? '' : level === 'error' ? '<3>' : level === 'warning' ? '<4>' : '';
+  const prio =
+    io.env.JOURNAL_STREAM === undefined
+      ? ''
+      : level === 'error'
+        ? '<3>'
+        : level === 'warning'
+          ? '<4>'
+          : '';
   io.stdout(`${prio}${line}\n`);
 }
 
@@ -364,12 +420,17 @@ async function prepareTree(opts: TreeFlags, io: Io, needNodes = false): Promise<
   const inv = await loadInventory(opts, node, io.env);
   const tree = inv.sources;
   if (inv.nodes.length > 0 && !inv.nodes.includes(node)) {
-    throw new UsageError(`no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${inv.nodes.join(', ')}); use --node`);
+    throw new UsageError(
+      `no node '${node}' in '${path.join(opts.root, 'nodes')}' (found ${inv.nodes.join(', ')}); use --node`,
+    );
   }
   // Every PVE tree has nodes/<this node>; without it /etc/pve is most likely an unmounted pmxcfs,
   // and compiling "no cluster.fw" (firewall off) would tear the running ruleset down.
   if (needNodes && inv.kind === 'pve' && inv.nodes.length === 0) {
-    throw new LoadError(`no 'nodes' directory in '${opts.root}' (is pmxcfs mounted?)`, 'missing-root');
+    throw new LoadError(
+      `no 'nodes' directory in '${opts.root}' (is pmxcfs mounted?)`,
+      'missing-root',
+    );
   }
   const localNetwork = localFlag ?? (await detect(tree.node, tree.corosync, io));
   return { tree, localNetwork, serviceBridges: inv.serviceBridges, diagnostics: inv.diagnostics };
@@ -384,8 +445,17 @@ async function compileWith(prepared: Prepared, format: 'nft' | 'json', strict: b
   // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
   const { compile } = await import('../compile.js');
   const { tree, localNetwork, serviceBridges, diagnostics } = prepared;
-  const compiled = compile(tree, { format, localNetwork, now: io.now?.() ?? Math.floor(Date.now() / 1000), strict, serviceBridges });
-  const result = { ...compiled, diagnostics: [...diagnostics, ...compiled.diagnostics].sort(compareDiagnostics) };
+  const compiled = compile(tree, {
+    format,
+    localNetwork,
+    now: io.now?.() ?? Math.floor(Date.now() / 1000),
+    strict,
+    serviceBridges,
+  });
+  const result = {
+    ...compiled,
+    diagnostics: [...diagnostics, ...compiled.diagnostics].sort(compareDiagnostics),
+  };
   if (strict && diagnostics.some((d) => d.severity === 'error')) delete result.ruleset;
   return result;
 }
@@ -409,16 +479,34 @@ async function compilePrepared(prepared: Prepared, opts: TreeFlags, io: Io): Pro
  * 1,000-guest tree takes seconds to compile; a timer tick must not). Undefined when the clock
  * matters too: a cluster `enable: <timestamp>` is on only for 60 s after it was written.
  */
-function inputDigest({ tree, localNetwork, serviceBridges }: Prepared, opts: TreeFlags): string | undefined {
-  for (const m of (tree.cluster?.text ?? '').matchAll(/^\s*enable\s*:\s*(\d+)/gim)) if (Number(m[1]) > 1) return undefined;
+function inputDigest(
+  { tree, localNetwork, serviceBridges }: Prepared,
+  opts: TreeFlags,
+): string | undefined {
+  for (const m of (tree.cluster?.text ?? '').matchAll(/^\s*enable\s*:\s*(\d+)/gim))
+    if (Number(m[1]) > 1) return undefined;
   // Hashed piece by piece, each length-prefixed (unambiguous), instead of one JSON string of every
   // file: this runs on every timer tick, on megabytes of text.
   const hash = createHash('sha256');
   const put = (text: string): void => {
     hash.update(`${Buffer.byteLength(text)}:`).update(text);
   };
-  put(JSON.stringify({ version: version(), node: tree.node, strict: opts.strict === true, localNetwork, serviceBridges }));
-  for (const f of [tree.cluster, tree.host, tree.corosync, ...tree.guests.flatMap((g) => [g.conf, g.fw]), ...(tree.vnets ?? [])]) {
+  put(
+    JSON.stringify({
+      version: version(),
+      node: tree.node,
+      strict: opts.strict === true,
+      localNetwork,
+      serviceBridges,
+    }),
+  );
+  for (const f of [
+    tree.cluster,
+    tree.host,
+    tree.corosync,
+    ...tree.guests.flatMap((g) => [g.conf, g.fw]),
+    ...(tree.vnets ?? []),
+  ]) {
     if (!f) put('-');
     else {
       put(f.path);
@@ -441,7 +529,8 @@ function guestSummary(config: ir.Config | undefined): GuestSummary[] {
 
 function waitMs(text: string): number {
   const s = Number(text);
-  if (!Number.isFinite(s) || s < 0) throw new UsageError(`invalid --wait '${text}', expected seconds`);
+  if (!Number.isFinite(s) || s < 0)
+    throw new UsageError(`invalid --wait '${text}', expected seconds`);
   return s * 1000;
 }
 
@@ -469,16 +558,30 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
   let input: apply.ApplyInput;
   try {
     const prepared = await prepareTree(opts, io, true);
-    input = { inputDigest: inputDigest(prepared, opts), compile: async () => report(await compilePrepared(prepared, opts, io)) };
+    input = {
+      inputDigest: inputDigest(prepared, opts),
+      compile: async () => report(await compilePrepared(prepared, opts, io)),
+    };
   } catch (e) {
     // /etc/pve unreadable (pmxcfs down): like pve-firewall, keep the running ruleset and say why.
     if (!(e instanceof LoadError)) throw e;
     log(`error: ${e.message}`);
-    const failed: apply.Compiled = { script: undefined, enabled: null, warnings: [], errors: [`error: ${e.message}`], guests: [] };
+    const failed: apply.Compiled = {
+      script: undefined,
+      enabled: null,
+      warnings: [],
+      errors: [`error: ${e.message}`],
+      guests: [],
+    };
     input = { inputDigest: undefined, compile: async () => failed };
   }
   try {
-    const outcome = await apply.applyRuleset(input, { ...nft, stateDir: stateDir(io.env), lockTimeoutMs: waitMs(opts.wait), log });
+    const outcome = await apply.applyRuleset(input, {
+      ...nft,
+      stateDir: stateDir(io.env),
+      lockTimeoutMs: waitMs(opts.wait),
+      log,
+    });
     if (outcome.kind === 'refused') return EXIT.refused;
     if (outcome.kind === 'config-error') return EXIT.errors;
     return EXIT.ok;
@@ -491,7 +594,12 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
 
 async function runStop(opts: { wait: string }, io: Io): Promise<number> {
   try {
-    const r = await stopFirewall({ env: io.env, stateDir: stateDir(io.env), lockTimeoutMs: waitMs(opts.wait), log: (l) => logLine(io, l) });
+    const r = await stopFirewall({
+      env: io.env,
+      stateDir: stateDir(io.env),
+      lockTimeoutMs: waitMs(opts.wait),
+      log: (l) => logLine(io, l),
+    });
     return r.ok ? EXIT.ok : EXIT.refused;
   } catch (e) {
     if (!(e instanceof LockTimeoutError)) throw e;
@@ -517,30 +625,51 @@ async function runStatus(opts: TreeFlags & { json?: boolean }, io: Io): Promise<
     if (!(e instanceof NftListError)) throw e;
     kernelError = e.message;
   }
-  const kernel: KernelStatus = kernelDigest === null ? 'unknown'
-    : state?.configDigest === configDigest && state?.kernelDigest === kernelDigest ? 'in-sync'
-    : state?.configDigest === configDigest ? 'drift'
-    : !loaded ? 'not-loaded' : 'pending';
+  const kernel: KernelStatus =
+    kernelDigest === null
+      ? 'unknown'
+      : state?.configDigest === configDigest && state?.kernelDigest === kernelDigest
+        ? 'in-sync'
+        : state?.configDigest === configDigest
+          ? 'drift'
+          : !loaded
+            ? 'not-loaded'
+            : 'pending';
   const { guests, enabled } = compiled;
   if (opts.json) {
-    io.stdout(`${JSON.stringify({ enabled, kernel, pendingChanges: kernel !== 'in-sync', kernelError, configDigest, kernelDigest, lastRun: state?.lastRun ?? null, lastChange: state?.lastChange ?? null, warnings: state?.warnings ?? [], errors: state?.errors ?? [], guests }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ enabled, kernel, pendingChanges: kernel !== 'in-sync', kernelError, configDigest, kernelDigest, lastRun: state?.lastRun ?? null, lastChange: state?.lastChange ?? null, warnings: state?.warnings ?? [], errors: state?.errors ?? [], guests }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
   const say = (l: string): void => io.stdout(`${l}\n`);
-  say(`firewall: ${enabled === null ? 'unknown (the config does not compile)' : enabled ? 'enabled' : 'disabled'}`);
-  say(`kernel: ${{
-    'in-sync': 'matches the config',
-    pending: 'pending changes (the config changed since the last apply)',
-    drift: "pending changes (fwgen's tables were changed outside fwgen)",
-    'not-loaded': "pending changes (fwgen's tables are not loaded)",
-    unknown: `unknown (${kernelError})`,
-  }[kernel]}`);
-  say(`last run: ${state ? `${state.lastRun.time} ${state.lastRun.result} (${state.lastRun.durationMs} ms)` : 'never (since boot)'}`);
-  say(`last change: ${state?.lastChange ? `${state.lastChange.time} ${state.lastChange.result}` : 'never (since boot)'}`);
+  say(
+    `firewall: ${enabled === null ? 'unknown (the config does not compile)' : enabled ? 'enabled' : 'disabled'}`,
+  );
+  say(
+    `kernel: ${
+      {
+        'in-sync': 'matches the config',
+        pending: 'pending changes (the config changed since the last apply)',
+        drift: "pending changes (fwgen's tables were changed outside fwgen)",
+        'not-loaded': "pending changes (fwgen's tables are not loaded)",
+        unknown: `unknown (${kernelError})`,
+      }[kernel]
+    }`,
+  );
+  say(
+    `last run: ${state ? `${state.lastRun.time} ${state.lastRun.result} (${state.lastRun.durationMs} ms)` : 'never (since boot)'}`,
+  );
+  say(
+    `last change: ${state?.lastChange ? `${state.lastChange.time} ${state.lastChange.result}` : 'never (since boot)'}`,
+  );
   for (const d of [...(state?.warnings ?? []), ...(state?.errors ?? [])]) say(d);
   for (const g of guests) {
-    const nics = g.filtered.length > 0 ? `filtered ${g.filtered.join(', ')}` : 'no NIC with firewall=1';
-    say(`guest ${g.vmid} (${g.type}): firewall ${g.enabled ? 'on' : 'off'}, in ${g.policyIn}, out ${g.policyOut}, ${nics}`);
+    const nics =
+      g.filtered.length > 0 ? `filtered ${g.filtered.join(', ')}` : 'no NIC with firewall=1';
+    say(
+      `guest ${g.vmid} (${g.type}): firewall ${g.enabled ? 'on' : 'off'}, in ${g.policyIn}, out ${g.policyOut}, ${nics}`,
+    );
   }
   return EXIT.ok;
 }

@@ -1,7 +1,17 @@
 // Log levels of rule `-log` and the log_level_* options (SPEC.md b.11): pve-firewall
 // $log_level_hash, proxmox-ve-config types/log.rs LogLevel; syslog severities 0..7, nolog = none.
 
-export const LOG_LEVEL_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug', 'nolog'] as const;
+export const LOG_LEVEL_NAMES = [
+  'emerg',
+  'alert',
+  'crit',
+  'err',
+  'warning',
+  'notice',
+  'info',
+  'debug',
+  'nolog',
+] as const;
 
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
 

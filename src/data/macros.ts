@@ -54,17 +54,13 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'Auth',
     description: 'Auth (identd) traffic',
-    lines: [
-      { proto: 'tcp', dport: '113', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '113', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'BGP',
     description: 'Border Gateway Protocol traffic',
-    lines: [
-      { proto: 'tcp', dport: '179', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '179', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -108,9 +104,7 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'CVS',
     description: 'Concurrent Versions System pserver traffic',
-    lines: [
-      { proto: 'tcp', dport: '2401', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '2401', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -125,25 +119,33 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'DCC',
     description: 'Distributed Checksum Clearinghouse spam filtering mechanism',
-    lines: [
-      { proto: 'tcp', dport: '6277', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '6277', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'DHCPfwd',
     description: 'Forwarded DHCP traffic',
-    lines: [
-      { proto: 'udp', dport: '67:68', sport: '67:68', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '67:68', sport: '67:68', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'DHCPv6',
     description: 'DHCPv6 traffic',
     lines: [
-      { proto: 'udp', dport: '546:547', sport: '546:547', family: 'ipv6', definedIn: 'pve-firewall' },
-      { proto: 'udp', dport: '546:547', sport: '546:547', family: 'any', definedIn: 'proxmox-ve-config' },
+      {
+        proto: 'udp',
+        dport: '546:547',
+        sport: '546:547',
+        family: 'ipv6',
+        definedIn: 'pve-firewall',
+      },
+      {
+        proto: 'udp',
+        dport: '546:547',
+        sport: '546:547',
+        family: 'any',
+        definedIn: 'proxmox-ve-config',
+      },
     ],
     knownToPveFirewall: true,
     notes: ['pve-firewall: ipv6-only macro (skipped when compiling the IPv4 ruleset)'],
@@ -151,9 +153,7 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'Distcc',
     description: 'Distributed Compiler service',
-    lines: [
-      { proto: 'tcp', dport: '3632', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '3632', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -168,25 +168,19 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'Finger',
     description: 'Finger protocol (RFC 742)',
-    lines: [
-      { proto: 'tcp', dport: '79', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '79', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'FTP',
     description: 'File Transfer Protocol',
-    lines: [
-      { proto: 'tcp', dport: '21', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '21', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Git',
     description: 'Git distributed revision control traffic',
-    lines: [
-      { proto: 'tcp', dport: '9418', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '9418', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -203,33 +197,25 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'GRE',
     description: 'Generic Routing Encapsulation tunneling protocol',
-    lines: [
-      { proto: '47', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: '47', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'HKP',
     description: 'OpenPGP HTTP key server protocol traffic',
-    lines: [
-      { proto: 'tcp', dport: '11371', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '11371', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'HTTP',
     description: 'Hypertext Transfer Protocol (WWW)',
-    lines: [
-      { proto: 'tcp', dport: '80', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '80', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'HTTP/3',
     description: 'Hypertext Transfer Protocol v3',
-    lines: [
-      { proto: 'udp', dport: '443', family: 'any', definedIn: 'proxmox-ve-config' },
-    ],
+    lines: [{ proto: 'udp', dport: '443', family: 'any', definedIn: 'proxmox-ve-config' }],
     knownToPveFirewall: false,
     notes: [
       'not in pve-firewall: the API/GUI and the iptables firewall reject it as unknown macro; name contains / so the rule parser (match_name) cannot reference it: unusable in .fw files',
@@ -238,49 +224,37 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'HTTPS',
     description: 'Hypertext Transfer Protocol (WWW) over SSL',
-    lines: [
-      { proto: 'tcp', dport: '443', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '443', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'ICPV2',
     description: 'Internet Cache Protocol V2 (Squid) traffic',
-    lines: [
-      { proto: 'udp', dport: '3130', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '3130', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'ICQ',
     description: 'AOL Instant Messenger traffic',
-    lines: [
-      { proto: 'tcp', dport: '5190', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '5190', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'IMAP',
     description: 'Internet Message Access Protocol',
-    lines: [
-      { proto: 'tcp', dport: '143', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '143', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'IMAPS',
     description: 'Internet Message Access Protocol over SSL',
-    lines: [
-      { proto: 'tcp', dport: '993', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '993', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'IPIP',
     description: 'IPIP capsulation traffic',
-    lines: [
-      { proto: '94', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: '94', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -314,41 +288,31 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'IRC',
     description: 'Internet Relay Chat traffic',
-    lines: [
-      { proto: 'tcp', dport: '6667', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '6667', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Jetdirect',
     description: 'HP Jetdirect printing',
-    lines: [
-      { proto: 'tcp', dport: '9100', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '9100', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'L2TP',
     description: 'Layer 2 Tunneling Protocol traffic',
-    lines: [
-      { proto: 'udp', dport: '1701', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '1701', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'LDAP',
     description: 'Lightweight Directory Access Protocol traffic',
-    lines: [
-      { proto: 'tcp', dport: '389', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '389', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'LDAPS',
     description: 'Secure Lightweight Directory Access Protocol traffic',
-    lines: [
-      { proto: 'tcp', dport: '636', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '636', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -364,55 +328,85 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'MDNS',
     description: 'Multicast DNS',
-    lines: [
-      { proto: 'udp', dport: '5353', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '5353', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'MSNP',
     description: 'Microsoft Notification Protocol',
-    lines: [
-      { proto: 'tcp', dport: '1863', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '1863', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'MSSQL',
     description: 'Microsoft SQL Server',
-    lines: [
-      { proto: 'tcp', dport: '1433', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '1433', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Munin',
     description: 'Munin networked resource monitoring traffic',
-    lines: [
-      { proto: 'tcp', dport: '4949', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '4949', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'MySQL',
     description: 'MySQL server',
-    lines: [
-      { proto: 'tcp', dport: '3306', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '3306', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'NeighborDiscovery',
     description: 'IPv6 neighbor solicitation, neighbor and router advertisement',
     lines: [
-      { proto: 'icmpv6', icmpType: 'router-solicitation', family: 'ipv6', definedIn: 'pve-firewall' },
-      { proto: 'icmpv6', icmpType: 'router-advertisement', family: 'ipv6', definedIn: 'pve-firewall' },
-      { proto: 'icmpv6', icmpType: 'neighbor-solicitation', family: 'ipv6', definedIn: 'pve-firewall' },
-      { proto: 'icmpv6', icmpType: 'neighbor-advertisement', family: 'ipv6', definedIn: 'pve-firewall' },
-      { proto: 'icmpv6', icmpType: 'nd-router-solicit', family: 'ipv6', definedIn: 'proxmox-ve-config' },
-      { proto: 'icmpv6', icmpType: 'nd-router-advert', family: 'ipv6', definedIn: 'proxmox-ve-config' },
-      { proto: 'icmpv6', icmpType: 'nd-neighbor-solicit', family: 'ipv6', definedIn: 'proxmox-ve-config' },
-      { proto: 'icmpv6', icmpType: 'nd-neighbor-advert', family: 'ipv6', definedIn: 'proxmox-ve-config' },
+      {
+        proto: 'icmpv6',
+        icmpType: 'router-solicitation',
+        family: 'ipv6',
+        definedIn: 'pve-firewall',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'router-advertisement',
+        family: 'ipv6',
+        definedIn: 'pve-firewall',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'neighbor-solicitation',
+        family: 'ipv6',
+        definedIn: 'pve-firewall',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'neighbor-advertisement',
+        family: 'ipv6',
+        definedIn: 'pve-firewall',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'nd-router-solicit',
+        family: 'ipv6',
+        definedIn: 'proxmox-ve-config',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'nd-router-advert',
+        family: 'ipv6',
+        definedIn: 'proxmox-ve-config',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'nd-neighbor-solicit',
+        family: 'ipv6',
+        definedIn: 'proxmox-ve-config',
+      },
+      {
+        proto: 'icmpv6',
+        icmpType: 'nd-neighbor-advert',
+        family: 'ipv6',
+        definedIn: 'proxmox-ve-config',
+      },
     ],
     knownToPveFirewall: true,
     notes: [
@@ -423,49 +417,37 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'NNTP',
     description: 'NNTP traffic (Usenet).',
-    lines: [
-      { proto: 'tcp', dport: '119', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '119', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'NNTPS',
     description: 'Encrypted NNTP traffic (Usenet)',
-    lines: [
-      { proto: 'tcp', dport: '563', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '563', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'NTP',
     description: 'Network Time Protocol (ntpd)',
-    lines: [
-      { proto: 'udp', dport: '123', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '123', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'OpenVPN',
     description: 'OpenVPN traffic',
-    lines: [
-      { proto: 'udp', dport: '1194', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '1194', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'OSPF',
     description: 'OSPF multicast traffic',
-    lines: [
-      { proto: '89', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: '89', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'PBS',
     description: 'Proxmox Backup Server',
-    lines: [
-      { proto: 'tcp', dport: '8007', family: 'any', definedIn: 'proxmox-ve-config' },
-    ],
+    lines: [{ proto: 'tcp', dport: '8007', family: 'any', definedIn: 'proxmox-ve-config' }],
     knownToPveFirewall: false,
     notes: [
       'not in pve-firewall: the API/GUI and the iptables firewall reject it as unknown macro',
@@ -495,33 +477,25 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'PMG',
     description: 'Proxmox Mail Gateway web interface',
-    lines: [
-      { proto: 'tcp', dport: '8006', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '8006', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'POP3',
     description: 'POP3 traffic',
-    lines: [
-      { proto: 'tcp', dport: '110', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '110', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'POP3S',
     description: 'Encrypted POP3 traffic',
-    lines: [
-      { proto: 'tcp', dport: '995', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '995', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'PostgreSQL',
     description: 'PostgreSQL server',
-    lines: [
-      { proto: 'tcp', dport: '5432', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '5432', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -536,65 +510,49 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'Printer',
     description: 'Line Printer protocol printing',
-    lines: [
-      { proto: 'tcp', dport: '515', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '515', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Razor',
     description: 'Razor Antispam System',
-    lines: [
-      { proto: 'tcp', dport: '2703', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '2703', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Rdate',
     description: 'Remote time retrieval (rdate)',
-    lines: [
-      { proto: 'tcp', dport: '37', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '37', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'RDP',
     description: 'Microsoft Remote Desktop Protocol traffic',
-    lines: [
-      { proto: 'tcp', dport: '3389', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '3389', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'RIP',
     description: 'Routing Information Protocol (bidirectional)',
-    lines: [
-      { proto: 'udp', dport: '520', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '520', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'RNDC',
     description: 'BIND remote management protocol',
-    lines: [
-      { proto: 'tcp', dport: '953', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '953', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Rsync',
     description: 'Rsync server',
-    lines: [
-      { proto: 'tcp', dport: '873', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '873', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'SANE',
     description: 'SANE network scanning',
-    lines: [
-      { proto: 'tcp', dport: '6566', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '6566', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -622,25 +580,19 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'SMBswat',
     description: 'Samba Web Administration Tool',
-    lines: [
-      { proto: 'tcp', dport: '901', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '901', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'SMTP',
     description: 'Simple Mail Transfer Protocol',
-    lines: [
-      { proto: 'tcp', dport: '25', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '25', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'SMTPS',
     description: 'Encrypted Simple Mail Transfer Protocol',
-    lines: [
-      { proto: 'tcp', dport: '465', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '465', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -655,49 +607,37 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'SPAMD',
     description: 'Spam Assassin SPAMD traffic',
-    lines: [
-      { proto: 'tcp', dport: '783', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '783', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'SPICEproxy',
     description: 'Proxmox VE SPICE display proxy traffic',
-    lines: [
-      { proto: 'tcp', dport: '3128', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '3128', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Squid',
     description: 'Squid web proxy traffic',
-    lines: [
-      { proto: 'tcp', dport: '3128', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '3128', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'SSH',
     description: 'Secure shell traffic',
-    lines: [
-      { proto: 'tcp', dport: '22', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '22', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Submission',
     description: 'Mail message submission traffic',
-    lines: [
-      { proto: 'tcp', dport: '587', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '587', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'SVN',
     description: 'Subversion server (svnserve)',
-    lines: [
-      { proto: 'tcp', dport: '3690', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '3690', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -712,33 +652,25 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'Telnet',
     description: 'Telnet traffic',
-    lines: [
-      { proto: 'tcp', dport: '23', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '23', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Telnets',
     description: 'Telnet over SSL',
-    lines: [
-      { proto: 'tcp', dport: '992', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '992', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'TFTP',
     description: 'Trivial File Transfer Protocol traffic',
-    lines: [
-      { proto: 'udp', dport: '69', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'udp', dport: '69', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Time',
     description: 'RFC 868 Time protocol',
-    lines: [
-      { proto: 'tcp', dport: '37', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '37', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -758,17 +690,13 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'VNC',
     description: "VNC traffic for VNC display's 0 - 99",
-    lines: [
-      { proto: 'tcp', dport: '5900:5999', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '5900:5999', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'VNCL',
     description: 'VNC traffic from Vncservers to Vncviewers in listen mode',
-    lines: [
-      { proto: 'tcp', dport: '5500', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '5500', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
@@ -783,25 +711,19 @@ export const MACROS: readonly Macro[] = [
   {
     name: 'Webcache',
     description: 'Web Cache/Proxy traffic (port 8080)',
-    lines: [
-      { proto: 'tcp', dport: '8080', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '8080', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Webmin',
     description: 'Webmin traffic',
-    lines: [
-      { proto: 'tcp', dport: '10000', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '10000', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
   {
     name: 'Whois',
     description: 'Whois (nicname, RFC 3912) traffic',
-    lines: [
-      { proto: 'tcp', dport: '43', family: 'any', definedIn: 'both' },
-    ],
+    lines: [{ proto: 'tcp', dport: '43', family: 'any', definedIn: 'both' }],
     knownToPveFirewall: true,
   },
 ];

@@ -85,7 +85,18 @@ export const PROTOCOLS: readonly Protocol[] = [
 ];
 
 /** Protocols whose rules may carry -dport/-sport (pve-firewall $PROTOCOLS_WITH_PORTS). */
-export const PORT_PROTOCOLS: readonly string[] = ['tcp', 'udp', 'udplite', 'dccp', 'sctp', '6', '17', '136', '33', '132'];
+export const PORT_PROTOCOLS: readonly string[] = [
+  'tcp',
+  'udp',
+  'udplite',
+  'dccp',
+  'sctp',
+  '6',
+  '17',
+  '136',
+  '33',
+  '132',
+];
 
 const BY_NAME: ReadonlyMap<string, Protocol> = new Map(PROTOCOLS.map((p) => [p.name, p] as const));
 

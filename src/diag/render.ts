@@ -32,7 +32,9 @@ function renderNote(note: Note): string {
 export function render(d: Diagnostic): string {
   const head = `${d.severity}: ${d.message} [${d.code}]`;
   if (!d.span) return [head, ...d.notes.map(renderNote)].join('\n');
-  return [`${location(d.span)}: ${head}`, ...excerpt(d.span), ...d.notes.map(renderNote)].join('\n');
+  return [`${location(d.span)}: ${head}`, ...excerpt(d.span), ...d.notes.map(renderNote)].join(
+    '\n',
+  );
 }
 
 export function renderAll(diags: readonly Diagnostic[]): string {
@@ -51,6 +53,10 @@ export function toJson(d: Diagnostic): object {
     severity: d.severity,
     code: d.code,
     message: d.message,
-    notes: d.notes.map((n) => ({ message: n.message, file: n.span?.file.path ?? null, range: n.span ? range(n.span) : null })),
+    notes: d.notes.map((n) => ({
+      message: n.message,
+      file: n.span?.file.path ?? null,
+      range: n.span ? range(n.span) : null,
+    })),
   };
 }

@@ -40,8 +40,16 @@ export function spanOf(file: SourceFile, startOffset: number, endOffset: number)
 
 /** A span inside one line, from columns relative to a known position on that line. */
 export function subSpan(span: Span, from: number, to: number): Span {
-  const start = { offset: span.start.offset + from, line: span.start.line, column: span.start.column + from };
-  const end = { offset: span.start.offset + to, line: span.start.line, column: span.start.column + to };
+  const start = {
+    offset: span.start.offset + from,
+    line: span.start.line,
+    column: span.start.column + from,
+  };
+  const end = {
+    offset: span.start.offset + to,
+    line: span.start.line,
+    column: span.start.column + to,
+  };
   return { file: span.file, start, end };
 }
 

@@ -33,13 +33,24 @@ type Tri = boolean | null;
 export function evaluateChain(table: NftTableJson, chain: NftChainJson, p: Packet): Outcome {
   const unsure: NftRuleJson[] = [];
   const r = walk(table, chain, p, unsure, 0);
-  if (r !== null && r.verdict !== 'return') return { verdict: r.verdict, rule: r.rule, chain: r.chain, unsure };
+  if (r !== null && r.verdict !== 'return')
+    return { verdict: r.verdict, rule: r.rule, chain: r.chain, unsure };
   return { verdict: chain.policy === 'drop' ? 'drop' : 'accept', rule: null, chain, unsure };
 }
 
-type Step = { verdict: 'accept' | 'drop' | 'return'; rule: NftRuleJson; chain: NftChainJson } | null;
+type Step = {
+  verdict: 'accept' | 'drop' | 'return';
+  rule: NftRuleJson;
+  chain: NftChainJson;
+} | null;
 
-function walk(table: NftTableJson, chain: NftChainJson, p: Packet, unsure: NftRuleJson[], depth: number): Step {
+function walk(
+  table: NftTableJson,
+  chain: NftChainJson,
+  p: Packet,
+  unsure: NftRuleJson[],
+  depth: number,
+): Step {
   if (depth > 16) return null;
   for (const rule of chain.rules) {
     let matches: Tri = true;
@@ -60,7 +71,7 @@ function walk(table: NftTableJson, chain: NftChainJson, p: Packet, unsure: NftRu
       else if ('drop' in e || 'reject' in e) action = { verdict: 'drop', rule, chain };
       else if ('return' in e) action = { verdict: 'return', rule, chain };
       else if (isObj(e.jump) || isObj(e.goto)) {
-        const target = (isObj(e.jump) ? e.jump : e.goto as Obj).target;
+        const target = (isObj(e.jump) ? e.jump : (e.goto as Obj)).target;
         const callee = typeof target === 'string' ? table.chains.get(target) : undefined;
         const r = callee ? walk(table, callee, p, unsure, depth + 1) : null;
         if (r !== null && r.verdict !== 'return') action = r;
@@ -81,13 +92,19 @@ function matchExpr(m: Obj, p: Packet): Tri {
   const actual = leftValue(left, p);
   if (actual === undefined) return null;
   if (values === null) return null;
-  if (op === 'in' || op === '==') return actual === null ? false : values.some((v) => same(v, actual));
+  if (op === 'in' || op === '==')
+    return actual === null ? false : values.some((v) => same(v, actual));
   if (op === '!=') return actual === null ? true : !values.some((v) => same(v, actual));
   return null;
 }
 
 function same(pattern: string | number, actual: string | number): boolean {
-  if (typeof pattern === 'string' && typeof actual === 'string' && pattern.endsWith('*') && !pattern.endsWith('\\*')) {
+  if (
+    typeof pattern === 'string' &&
+    typeof actual === 'string' &&
+    pattern.endsWith('*') &&
+    !pattern.endsWith('\\*')
+  ) {
     return actual.startsWith(pattern.slice(0, -1));
   }
   return String(pattern) === String(actual);
@@ -99,20 +116,31 @@ function leftValue(left: unknown, p: Packet): string | number | null | undefined
   if (!isObj(left)) return undefined;
   if (isObj(left.meta)) {
     switch (left.meta.key) {
-      case 'iifname': case 'iif': return p.iif ?? undefined;
-      case 'oifname': case 'oif': return p.oif ?? undefined;
-      case 'ibrname': case 'ibriport': return p.ibr ?? undefined;
-      case 'obrname': case 'obriport': return p.obr ?? undefined;
-      case 'l4proto': return p.l4;
-      case 'nfproto': return p.family === 4 ? 'ipv4' : 'ipv6';
-      default: return undefined;
+      case 'iifname':
+      case 'iif':
+        return p.iif ?? undefined;
+      case 'oifname':
+      case 'oif':
+        return p.oif ?? undefined;
+      case 'ibrname':
+      case 'ibriport':
+        return p.ibr ?? undefined;
+      case 'obrname':
+      case 'obriport':
+        return p.obr ?? undefined;
+      case 'l4proto':
+        return p.l4;
+      case 'nfproto':
+        return p.family === 4 ? 'ipv4' : 'ipv6';
+      default:
+        return undefined;
     }
   }
   if (isObj(left.payload)) {
     const { protocol, field } = left.payload;
     if ((protocol === 'tcp' || protocol === 'udp') && (field === 'dport' || field === 'sport')) {
       if (protocol !== p.l4) return null;
-      return field === 'dport' ? p.dport : p.sport ?? undefined;
+      return field === 'dport' ? p.dport : (p.sport ?? undefined);
     }
     if (protocol === 'th' && field === 'dport') return p.dport;
     if (protocol === 'th' && field === 'sport') return p.sport ?? undefined;
@@ -171,11 +199,15 @@ function exprText(e: unknown): string {
 }
 
 function valueText(v: unknown): string {
-  if (typeof v === 'string') return /^[A-Za-z0-9_.:/-]+$/.test(v) && !/^(vnet|virbr|docker|br|eth|en|tap|veth)/.test(v) ? v : `"${v}"`;
+  if (typeof v === 'string')
+    return /^[A-Za-z0-9_.:/-]+$/.test(v) && !/^(vnet|virbr|docker|br|eth|en|tap|veth)/.test(v)
+      ? v
+      : `"${v}"`;
   if (typeof v === 'number') return String(v);
   if (Array.isArray(v)) return v.map(valueText).join(',');
   if (!isObj(v)) return '?';
-  if (isObj(v.meta)) return `${['iifname', 'oifname', 'ibrname', 'obrname', 'iif', 'oif'].includes(String(v.meta.key)) ? '' : 'meta '}${String(v.meta.key)}`;
+  if (isObj(v.meta))
+    return `${['iifname', 'oifname', 'ibrname', 'obrname', 'iif', 'oif'].includes(String(v.meta.key)) ? '' : 'meta '}${String(v.meta.key)}`;
   if (isObj(v.payload)) return `${String(v.payload.protocol)} ${String(v.payload.field)}`;
   if (isObj(v.ct)) return `ct ${String(v.ct.key)}`;
   if (Array.isArray(v.set)) return `{ ${v.set.map(valueText).join(', ')} }`;

@@ -27,7 +27,11 @@ export interface Finding {
 const ORDER: Record<FindingSeverity, number> = { block: 0, warn: 1, info: 2 };
 
 export function compareFindings(a: Finding, b: Finding): number {
-  return ORDER[a.severity] - ORDER[b.severity] || a.code.localeCompare(b.code) || placeText(a.where).localeCompare(placeText(b.where));
+  return (
+    ORDER[a.severity] - ORDER[b.severity] ||
+    a.code.localeCompare(b.code) ||
+    placeText(a.where).localeCompare(placeText(b.where))
+  );
 }
 
 export function placeText(p: FindingPlace | null): string {

@@ -11,14 +11,17 @@ export interface GatherOptions {
   procSys?: string;
 }
 
-const PROBE_REJECT = 'table bridge fwgen_doctor_probe {\n chain p {\n  type filter hook prerouting priority -150; policy accept;\n  tcp dport 1 reject with tcp reset\n }\n}\n';
-const PROBE_CT = 'table bridge fwgen_doctor_probe {\n chain p {\n  type filter hook prerouting priority -150; policy accept;\n  ct state established accept\n }\n}\n';
+const PROBE_REJECT =
+  'table bridge fwgen_doctor_probe {\n chain p {\n  type filter hook prerouting priority -150; policy accept;\n  tcp dport 1 reject with tcp reset\n }\n}\n';
+const PROBE_CT =
+  'table bridge fwgen_doctor_probe {\n chain p {\n  type filter hook prerouting priority -150; policy accept;\n  ct state established accept\n }\n}\n';
 
 export async function gatherFacts(opts: GatherOptions = {}): Promise<HostFacts> {
   const env = { ...opts.env, LC_ALL: 'C' };
   const nft = opts.env?.FWGEN_NFT ?? 'nft';
   const sys = opts.procSys ?? '/proc/sys';
-  const run = (cmd: string, args: string[], input?: string) => execa(cmd, args, { reject: false, env, input, timeout: 20_000 });
+  const run = (cmd: string, args: string[], input?: string) =>
+    execa(cmd, args, { reject: false, env, input, timeout: 20_000 });
   const flag = async (p: string): Promise<boolean | null> => {
     const t = await readFile(`${sys}/${p}`, 'utf8').catch(() => null);
     return t === null ? null : t.trim() === '1';
@@ -27,7 +30,10 @@ export async function gatherFacts(opts: GatherOptions = {}): Promise<HostFacts> 
   const listing = await run(nft, ['-j', 'list', 'ruleset']);
   let ruleset: unknown = null;
   let rulesetError: string | undefined;
-  if (listing.failed) rulesetError = String(listing.stderr || listing.shortMessage).trim().split('\n')[0];
+  if (listing.failed)
+    rulesetError = String(listing.stderr || listing.shortMessage)
+      .trim()
+      .split('\n')[0];
   else {
     try {
       ruleset = JSON.parse(String(listing.stdout) || '{"nftables":[]}');
@@ -48,15 +54,25 @@ export async function gatherFacts(opts: GatherOptions = {}): Promise<HostFacts> 
     if (String(r.stdout).trim() === 'active') activeServices.push(unit);
   }
   const iptablesLegacy: HostFacts['iptablesLegacy'] = [];
-  for (const [family, tool] of [[4, 'iptables-legacy-save'], [6, 'ip6tables-legacy-save']] as const) {
+  for (const [family, tool] of [
+    [4, 'iptables-legacy-save'],
+    [6, 'ip6tables-legacy-save'],
+  ] as const) {
     const r = await run(tool, []);
     if (r.exitCode === 0) iptablesLegacy.push({ family, save: String(r.stdout) });
   }
   return {
     ruleset,
     ...(rulesetError === undefined ? {} : { rulesetError }),
-    brNetfilter: { loaded: callIptables !== null, callIptables, callIp6tables: await flag('net/bridge/bridge-nf-call-ip6tables') },
-    ipForward: { v4: await flag('net/ipv4/ip_forward'), v6: await flag('net/ipv6/conf/all/forwarding') },
+    brNetfilter: {
+      loaded: callIptables !== null,
+      callIptables,
+      callIp6tables: await flag('net/bridge/bridge-nf-call-ip6tables'),
+    },
+    ipForward: {
+      v4: await flag('net/ipv4/ip_forward'),
+      v6: await flag('net/ipv6/conf/all/forwarding'),
+    },
     bridgeReject: await probe(PROBE_REJECT),
     bridgeConntrack: await probe(PROBE_CT),
     activeServices,

@@ -53,21 +53,42 @@ export function readRuleset(doc: unknown): Ruleset {
       if (typeof family === 'string' && typeof name === 'string') tableOf(family, name);
     } else if (isObj(item.chain)) {
       const c = item.chain;
-      if (typeof c.family !== 'string' || typeof c.table !== 'string' || typeof c.name !== 'string') continue;
+      if (typeof c.family !== 'string' || typeof c.table !== 'string' || typeof c.name !== 'string')
+        continue;
       const prio = typeof c.prio === 'number' ? c.prio : undefined;
       tableOf(c.family, c.table).chains.set(c.name, {
-        family: c.family, table: c.table, name: c.name, handle: typeof c.handle === 'number' ? c.handle : 0,
-        type: str(c.type), hook: str(c.hook), prio, policy: str(c.policy), rules: [],
+        family: c.family,
+        table: c.table,
+        name: c.name,
+        handle: typeof c.handle === 'number' ? c.handle : 0,
+        type: str(c.type),
+        hook: str(c.hook),
+        prio,
+        policy: str(c.policy),
+        rules: [],
       });
     } else if (isObj(item.rule)) {
       const r = item.rule;
-      if (typeof r.family !== 'string' || typeof r.table !== 'string' || typeof r.chain !== 'string') continue;
+      if (
+        typeof r.family !== 'string' ||
+        typeof r.table !== 'string' ||
+        typeof r.chain !== 'string'
+      )
+        continue;
       const t = tableOf(r.family, r.table);
       let chain = t.chains.get(r.chain);
-      if (!chain) t.chains.set(r.chain, (chain = { family: r.family, table: r.table, name: r.chain, handle: 0, rules: [] }));
+      if (!chain)
+        t.chains.set(
+          r.chain,
+          (chain = { family: r.family, table: r.table, name: r.chain, handle: 0, rules: [] }),
+        );
       chain.rules.push({
-        family: r.family, table: r.table, chain: r.chain, handle: typeof r.handle === 'number' ? r.handle : 0,
-        expr: Array.isArray(r.expr) ? r.expr : [], comment: str(r.comment),
+        family: r.family,
+        table: r.table,
+        chain: r.chain,
+        handle: typeof r.handle === 'number' ? r.handle : 0,
+        expr: Array.isArray(r.expr) ? r.expr : [],
+        comment: str(r.comment),
       });
     }
   }

@@ -56,7 +56,8 @@ export class Builtins {
 
   /** Chain name of a built-in, creating it (and what it references) on first use. */
   use(id: BuiltinId): string {
-    if (id === 'smurfs' && this.table === 'bridge') throw new Error('bridge smurfs are inline (no fib in bridge)');
+    if (id === 'smurfs' && this.table === 'bridge')
+      throw new Error('bridge smurfs are inline (no fib in bridge)');
     const n = this.table === 'inet' ? names.inet : names.bridge;
     const name = id === 'reject' ? n.rejectChain : id === 'smurfs' ? names.inet.smurfs : n[id];
     if (!this.used.has(id)) {
@@ -69,7 +70,17 @@ export class Builtins {
 
   /** The chains used so far, in a fixed order. */
   chains(): nft.Chain[] {
-    const order: BuiltinId[] = ['reject', 'noiseAddr', 'noiseDrop', 'noiseReject', 'blacklist', 'smurfs', 'smurfLog', 'tcpFlags', 'tcpFlagsLog'];
+    const order: BuiltinId[] = [
+      'reject',
+      'noiseAddr',
+      'noiseDrop',
+      'noiseReject',
+      'blacklist',
+      'smurfs',
+      'smurfLog',
+      'tcpFlags',
+      'tcpFlagsLog',
+    ];
     return order.flatMap((id) => {
       const c = this.used.get(id);
       return c ? [c] : [];
@@ -98,17 +109,34 @@ export class Builtins {
         // a smurf. Called for ct state new,invalid only.
         return [
           rule(match(payload('ip', 'saddr'), sym('0.0.0.0')), verdict(RETURN)),
-          rule(match({ kind: 'fib', flags: ['saddr'], result: 'type' }, sym('broadcast')), verdict(goto(this.use('smurfLog')))),
-          rule(match(payload('ip', 'saddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }), verdict(goto(this.use('smurfLog')))),
+          rule(
+            match({ kind: 'fib', flags: ['saddr'], result: 'type' }, sym('broadcast')),
+            verdict(goto(this.use('smurfLog'))),
+          ),
+          rule(
+            match(payload('ip', 'saddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }),
+            verdict(goto(this.use('smurfLog'))),
+          ),
         ];
       case 'smurfLog':
-        return [...this.log(this.settings.smurfLogLevel, names.logChain.smurfs, 'DROP: '), rule(verdict(DROP))];
+        return [
+          ...this.log(this.settings.smurfLogLevel, names.logChain.smurfs, 'DROP: '),
+          rule(verdict(DROP)),
+        ];
       case 'tcpFlags':
-        return tcpFlagPatterns().map((stmts) => rule(...stmts, verdict(goto(this.use('tcpFlagsLog')))));
+        return tcpFlagPatterns().map((stmts) =>
+          rule(...stmts, verdict(goto(this.use('tcpFlagsLog')))),
+        );
       case 'tcpFlagsLog':
-        return [...this.log(this.settings.tcpFlagsLogLevel, names.logChain.tcpFlags, 'DROP: '), rule(verdict(DROP))];
+        return [
+          ...this.log(this.settings.tcpFlagsLogLevel, names.logChain.tcpFlags, 'DROP: '),
+          rule(verdict(DROP)),
+        ];
       case 'blacklist':
-        return [...this.log(this.settings.blacklistLogLevel, names.logChain.blacklist, 'DROP: '), rule(verdict(DROP))];
+        return [
+          ...this.log(this.settings.blacklistLogLevel, names.logChain.blacklist, 'DROP: '),
+          rule(verdict(DROP)),
+        ];
     }
   }
 }
@@ -116,13 +144,29 @@ export class Builtins {
 /** PF PVEFW-reject (SPEC d.13), inet. */
 function inetReject(): nft.Rule[] {
   return [
-    rule(familyMatch('inet', 4), match({ kind: 'fib', flags: ['daddr'], result: 'type' }, sym('broadcast')), verdict(DROP)),
-    rule(match(payload('ip', 'saddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }), verdict(DROP)),
+    rule(
+      familyMatch('inet', 4),
+      match({ kind: 'fib', flags: ['daddr'], result: 'type' }, sym('broadcast')),
+      verdict(DROP),
+    ),
+    rule(
+      match(payload('ip', 'saddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }),
+      verdict(DROP),
+    ),
     rule(match(meta('l4proto'), anonSet([sym('icmp'), sym('icmpv6')])), verdict(DROP)),
     rule(match(meta('l4proto'), sym('tcp')), { kind: 'reject', with: { kind: 'tcp-reset' } }),
-    rule(match(meta('l4proto'), sym('udp')), { kind: 'reject', with: { kind: 'icmpx', code: 'port-unreachable' } }),
-    rule(familyMatch('inet', 4), { kind: 'reject', with: { kind: 'icmp', code: 'host-prohibited' } }),
-    rule(familyMatch('inet', 6), { kind: 'reject', with: { kind: 'icmpv6', code: 'admin-prohibited' } }),
+    rule(match(meta('l4proto'), sym('udp')), {
+      kind: 'reject',
+      with: { kind: 'icmpx', code: 'port-unreachable' },
+    }),
+    rule(familyMatch('inet', 4), {
+      kind: 'reject',
+      with: { kind: 'icmp', code: 'host-prohibited' },
+    }),
+    rule(familyMatch('inet', 6), {
+      kind: 'reject',
+      with: { kind: 'icmpv6', code: 'admin-prohibited' },
+    }),
     rule(verdict(DROP)),
   ];
 }
@@ -133,12 +177,24 @@ function inetReject(): nft.Rule[] {
 function bridgeReject(): nft.Rule[] {
   return [
     rule(match(meta('pkttype'), anonSet([sym('broadcast'), sym('multicast')])), verdict(DROP)),
-    rule(match(payload('ip', 'saddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }), verdict(DROP)),
+    rule(
+      match(payload('ip', 'saddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }),
+      verdict(DROP),
+    ),
     rule(match(meta('l4proto'), anonSet([sym('icmp'), sym('icmpv6')])), verdict(DROP)),
     rule(match(meta('l4proto'), sym('tcp')), { kind: 'reject', with: { kind: 'tcp-reset' } }),
-    rule(match(meta('l4proto'), sym('udp')), { kind: 'reject', with: { kind: 'icmpx', code: 'port-unreachable' } }),
-    rule(familyMatch('bridge', 4), { kind: 'reject', with: { kind: 'icmp', code: 'host-prohibited' } }),
-    rule(familyMatch('bridge', 6), { kind: 'reject', with: { kind: 'icmpv6', code: 'admin-prohibited' } }),
+    rule(match(meta('l4proto'), sym('udp')), {
+      kind: 'reject',
+      with: { kind: 'icmpx', code: 'port-unreachable' },
+    }),
+    rule(familyMatch('bridge', 4), {
+      kind: 'reject',
+      with: { kind: 'icmp', code: 'host-prohibited' },
+    }),
+    rule(familyMatch('bridge', 6), {
+      kind: 'reject',
+      with: { kind: 'icmpv6', code: 'admin-prohibited' },
+    }),
     rule(verdict(DROP)),
   ];
 }
@@ -149,11 +205,21 @@ function bridgeReject(): nft.Rule[] {
 function noiseAddr(table: TableKind): nft.Rule[] {
   const first =
     table === 'inet'
-      ? rule(familyMatch('inet', 4), match({ kind: 'fib', flags: ['daddr'], result: 'type' }, anonSet([sym('broadcast'), sym('multicast'), sym('anycast')])), verdict(DROP))
+      ? rule(
+          familyMatch('inet', 4),
+          match(
+            { kind: 'fib', flags: ['daddr'], result: 'type' },
+            anonSet([sym('broadcast'), sym('multicast'), sym('anycast')]),
+          ),
+          verdict(DROP),
+        )
       : rule(match(meta('pkttype'), anonSet([sym('broadcast'), sym('multicast')])), verdict(DROP));
   return [
     first,
-    rule(match(payload('ip', 'daddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }), verdict(DROP)),
+    rule(
+      match(payload('ip', 'daddr'), { kind: 'prefix', addr: '224.0.0.0', len: 4 }),
+      verdict(DROP),
+    ),
     rule(match(payload('ip6', 'daddr'), { kind: 'prefix', addr: 'ff00::', len: 8 }), verdict(DROP)),
   ];
 }
@@ -161,11 +227,25 @@ function noiseAddr(table: TableKind): nft.Rule[] {
 /** PVEFW-Drop/Reject part 2 (after the ICMP accepts, which the caller writes inline): `smb` is
  * DROP for the drop variant and `jump do_reject` for the reject variant. */
 function noiseRest(smb: nft.Verdict): nft.Rule[] {
-  const tcpFlagsMasked = (mask: string[]): nft.Expr => ({ kind: 'and', expr: payload('tcp', 'flags'), mask: { kind: 'flags', values: mask, sep: '|' } });
+  const tcpFlagsMasked = (mask: string[]): nft.Expr => ({
+    kind: 'and',
+    expr: payload('tcp', 'flags'),
+    mask: { kind: 'flags', values: mask, sep: '|' },
+  });
   return [
     rule(ctState('invalid'), verdict(DROP)),
-    rule(match(payload('udp', 'dport'), anonSet([num(135), { kind: 'range', from: num(137), to: num(139) }, num(445)])), verdict(smb)),
-    rule(match(payload('udp', 'sport'), num(137)), match(payload('udp', 'dport'), { kind: 'range', from: num(1024), to: num(65535) }), verdict(smb)),
+    rule(
+      match(
+        payload('udp', 'dport'),
+        anonSet([num(135), { kind: 'range', from: num(137), to: num(139) }, num(445)]),
+      ),
+      verdict(smb),
+    ),
+    rule(
+      match(payload('udp', 'sport'), num(137)),
+      match(payload('udp', 'dport'), { kind: 'range', from: num(1024), to: num(65535) }),
+      verdict(smb),
+    ),
     rule(match(payload('tcp', 'dport'), anonSet([num(135), num(139), num(445)])), verdict(smb)),
     rule(match(payload('udp', 'dport'), num(1900)), verdict(DROP)),
     // TCP that is not a bare SYN (established traffic was accepted before the policy).
@@ -176,15 +256,23 @@ function noiseRest(smb: nft.Verdict): nft.Rule[] {
 
 /** The five illegal flag patterns of SPEC d.11 (match statements only). */
 export function tcpFlagPatterns(): nft.Stmt[][] {
-  const masked = (mask: string[]): nft.Expr => ({ kind: 'and', expr: payload('tcp', 'flags'), mask: { kind: 'flags', values: mask, sep: '|' } });
-  const flags = (values: string[]): nft.Value => (values.length === 1 ? sym(values[0] ?? '') : { kind: 'flags', values, sep: '|' });
+  const masked = (mask: string[]): nft.Expr => ({
+    kind: 'and',
+    expr: payload('tcp', 'flags'),
+    mask: { kind: 'flags', values: mask, sep: '|' },
+  });
+  const flags = (values: string[]): nft.Value =>
+    values.length === 1 ? sym(values[0] ?? '') : { kind: 'flags', values, sep: '|' };
   const all = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg'];
   return [
     [match(masked(all), flags(['fin', 'psh', 'urg']))],
     [match(masked(all), num(0))],
     [match(masked(['syn', 'rst']), flags(['syn', 'rst']))],
     [match(masked(['fin', 'syn']), flags(['fin', 'syn']))],
-    [match(payload('tcp', 'sport'), num(0)), match(masked(['fin', 'syn', 'rst', 'ack']), sym('syn'))],
+    [
+      match(payload('tcp', 'sport'), num(0)),
+      match(masked(['fin', 'syn', 'rst', 'ack']), sym('syn')),
+    ],
   ];
 }
 
@@ -192,9 +280,19 @@ export function tcpFlagPatterns(): nft.Stmt[][] {
  * destination-unreachable, packet-too-big, time-exceeded), with the caller's accept verdict. */
 function policyIcmpAccepts(accept: nft.Verdict): nft.Rule[] {
   return [
-    rule(match(payload('icmp', 'type'), sym('destination-unreachable')), match(payload('icmp', 'code'), num(4)), verdict(accept)),
+    rule(
+      match(payload('icmp', 'type'), sym('destination-unreachable')),
+      match(payload('icmp', 'code'), num(4)),
+      verdict(accept),
+    ),
     rule(match(payload('icmp', 'type'), sym('time-exceeded')), verdict(accept)),
-    rule(match(payload('icmpv6', 'type'), anonSet([sym('destination-unreachable'), sym('packet-too-big'), sym('time-exceeded')])), verdict(accept)),
+    rule(
+      match(
+        payload('icmpv6', 'type'),
+        anonSet([sym('destination-unreachable'), sym('packet-too-big'), sym('time-exceeded')]),
+      ),
+      verdict(accept),
+    ),
   ];
 }
 
@@ -220,7 +318,10 @@ export function policyRules(policy: ir.Policy, ctx: PolicyContext): nft.Rule[] {
     ...policyIcmpAccepts(ctx.accept),
     rule(verdict(jump(ctx.builtins.use(reject ? 'noiseReject' : 'noiseDrop')))),
   ];
-  if (ctx.log !== null) rules.push(rule(...logStmts({ ...ctx.log, message: names.policyMessage(policy) }, ctx.ratelimit)));
+  if (ctx.log !== null)
+    rules.push(
+      rule(...logStmts({ ...ctx.log, message: names.policyMessage(policy) }, ctx.ratelimit)),
+    );
   rules.push(rule(verdict(reject ? jump(ctx.builtins.use('reject')) : DROP)));
   return rules;
 }

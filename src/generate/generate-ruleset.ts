@@ -51,9 +51,21 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
     return { script: { commands }, warnings };
   }
   const hostBuilt = config.host.options.enable
-    ? hostTable(config, { name, inputPriority: opts.inputPriority ?? 0, outputPriority: opts.outputPriority ?? 0 }, warn)
+    ? hostTable(
+        config,
+        { name, inputPriority: opts.inputPriority ?? 0, outputPriority: opts.outputPriority ?? 0 },
+        warn,
+      )
     : null;
-  const guestsBuilt = guestTable(config, { name, preroutingPriority: opts.preroutingPriority ?? -150, postroutingPriority: opts.postroutingPriority ?? -150 }, warn);
+  const guestsBuilt = guestTable(
+    config,
+    {
+      name,
+      preroutingPriority: opts.preroutingPriority ?? -150,
+      postroutingPriority: opts.postroutingPriority ?? -150,
+    },
+    warn,
+  );
   // Reachability runs on the table as built; hoisting only renames set lookups.
   if (guestsBuilt !== null) reachability(guestsBuilt);
   const host = hostBuilt === null ? null : hoistSharedSets(hostBuilt);

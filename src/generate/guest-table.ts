@@ -24,7 +24,6 @@ import {
   meta,
   num,
   payload,
-  ruleComment,
   ruleRules,
   sym,
   verdict,
@@ -41,7 +40,12 @@ export interface GuestTableOptions {
 
 const rule = (...stmts: nft.Stmt[]): nft.Rule => ({ stmts });
 
-const NDP_IN = ['nd-router-solicit', 'nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
+const NDP_IN = [
+  'nd-router-solicit',
+  'nd-router-advert',
+  'nd-neighbor-solicit',
+  'nd-neighbor-advert',
+];
 
 interface FilteredNic {
   guest: ir.Guest;
@@ -54,13 +58,18 @@ export function filteredNics(config: ir.Config): FilteredNic[] {
   const out: FilteredNic[] = [];
   for (const guest of [...config.guests].sort((a, b) => a.vmid - b.vmid)) {
     if (!guest.options.enable) continue;
-    for (const nic of [...guest.nics].sort((a, b) => a.index - b.index)) if (nic.firewall) out.push({ guest, nic });
+    for (const nic of [...guest.nics].sort((a, b) => a.index - b.index))
+      if (nic.firewall) out.push({ guest, nic });
   }
   return out;
 }
 
 /** The bridge table, or null when no guest NIC is filtered. */
-export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: WarningSink): nft.Table | null {
+export function guestTable(
+  config: ir.Config,
+  opts: GuestTableOptions,
+  warn: WarningSink,
+): nft.Table | null {
   const nics = filteredNics(config);
   if (nics.length === 0) return null;
   const host = config.host.options;
@@ -78,7 +87,8 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
   const ctx: MatchContext = { table: 'bridge', ifaceKey: null, sets };
 
   const macCount = new Map<string, number>();
-  for (const { nic } of nics) if (nic.mac !== null) macCount.set(nic.mac, (macCount.get(nic.mac) ?? 0) + 1);
+  for (const { nic } of nics)
+    if (nic.mac !== null) macCount.set(nic.mac, (macCount.get(nic.mac) ?? 0) + 1);
 
   const chains: nft.Chain[] = [];
   const outMap: nft.NamedMap['elements'] = [];
@@ -88,19 +98,31 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
   for (const { guest, nic } of nics) {
     const vmid = guest.vmid;
     const opt = guest.options;
-    const where = (r: ir.Rule): string => ruleComment(r);
     const nicRules = guest.rules.filter((r) => r.nic === null || r.nic === nic.index);
     const inRules = nicRules.filter((r) => r.direction === 'in');
     const outRules = nicRules.filter((r) => r.direction === 'out');
     const logChain = (r: ir.Rule, dir: 'in' | 'out'): { vmid: number; chain: string } =>
       r.group !== null
         ? { vmid: 0, chain: names.logChain.group(r.group, dir) }
-        : { vmid, chain: dir === 'in' ? names.logChain.guestIn(nic.device) : names.logChain.guestOut(nic.device) };
-    const emitUserRules = (rules: ir.Rule[], dir: 'in' | 'out', map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean }): nft.Rule[] => {
+        : {
+            vmid,
+            chain:
+              dir === 'in'
+                ? names.logChain.guestIn(nic.device)
+                : names.logChain.guestOut(nic.device),
+          };
+    const emitUserRules = (
+      rules: ir.Rule[],
+      dir: 'in' | 'out',
+      map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean },
+    ): nft.Rule[] => {
       const out: nft.Rule[] = [];
       for (const r of rules) {
         const m = map(r);
-        const log: LogSpec | null = m.log && r.log !== null ? { ...logChain(r, dir), level: r.log, message: names.ruleMessage(r.verdict) } : null;
+        const log: LogSpec | null =
+          m.log && r.log !== null
+            ? { ...logChain(r, dir), level: r.log, message: names.ruleMessage(r.verdict) }
+            : null;
         out.push(...ruleRules(r, ctx, { action: m.action, log, ratelimit }));
       }
       return out;
@@ -117,7 +139,14 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     const out: nft.Rule[] = [];
     const mac = nic.mac;
     if (opt.macfilter && mac === null) {
-      warn({ code: 'no-mac-filter', message: `guest ${vmid} net${nic.index} has no MAC address: no MAC filter`, vmid, nic: nic.index, where: null, span: nic.origin });
+      warn({
+        code: 'no-mac-filter',
+        message: `guest ${vmid} net${nic.index} has no MAC address: no MAC filter`,
+        vmid,
+        nic: nic.index,
+        where: null,
+        span: nic.origin,
+      });
     }
     if (opt.macfilter && mac !== null) {
       // First, for every frame: PF's ebtables filter (`-s ! <mac> DROP`, on by default) runs
@@ -125,22 +154,50 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
       out.push(rule(match(payload('ether', 'saddr'), sym(mac), '!='), verdict(DROP)));
     }
     // ARP is untracked: decide it before the ct rules. PF ebtables: ARP sender MAC and sender IP.
-    if (opt.macfilter && mac !== null) out.push(rule(match(meta('protocol'), sym('arp')), match(payload('arp', 'saddr ether'), sym(mac), '!='), verdict(DROP)));
+    if (opt.macfilter && mac !== null)
+      out.push(
+        rule(
+          match(meta('protocol'), sym('arp')),
+          match(payload('arp', 'saddr ether'), sym(mac), '!='),
+          verdict(DROP),
+        ),
+      );
     if (nic.ipfilter !== null) {
       ipfilter.add(nic.device, nic.ipfilter);
       // No entry for this port in a family (an empty filter) drops all of that family: ARP too,
       // as with IPv4 no address may be claimed.
-      out.push(rule(match(meta('protocol'), sym('arp')), ipfilter.mismatch(4, payload('arp', 'saddr ip')), verdict(DROP)));
+      out.push(
+        rule(
+          match(meta('protocol'), sym('arp')),
+          ipfilter.mismatch(4, payload('arp', 'saddr ip')),
+          verdict(DROP),
+        ),
+      );
     }
     out.push(rule(match(meta('protocol'), sym('arp')), verdict(RETURN)));
     out.push(rule(ctState('established', 'related'), verdict(RETURN)));
     if (!host.nfConntrackAllowInvalid) out.push(rule(ctState('invalid'), verdict(DROP)));
     if (opt.dhcp) {
       // Before the ipfilter: a DHCP DISCOVER comes from 0.0.0.0 (PF order).
-      out.push(rule(familyMatch('bridge', 4), match(payload('udp', 'sport'), num(68)), match(payload('udp', 'dport'), num(67)), verdict(RETURN)));
-      out.push(rule(familyMatch('bridge', 6), match(payload('udp', 'sport'), num(546)), match(payload('udp', 'dport'), num(547)), verdict(RETURN)));
+      out.push(
+        rule(
+          familyMatch('bridge', 4),
+          match(payload('udp', 'sport'), num(68)),
+          match(payload('udp', 'dport'), num(67)),
+          verdict(RETURN),
+        ),
+      );
+      out.push(
+        rule(
+          familyMatch('bridge', 6),
+          match(payload('udp', 'sport'), num(546)),
+          match(payload('udp', 'dport'), num(547)),
+          verdict(RETURN),
+        ),
+      );
     }
-    if (!opt.radv) out.push(rule(match(payload('icmpv6', 'type'), sym('nd-router-advert')), verdict(DROP)));
+    if (!opt.radv)
+      out.push(rule(match(payload('icmpv6', 'type'), sym('nd-router-advert')), verdict(DROP)));
     if (nic.ipfilter !== null) {
       out.push(rule(ipfilter.mismatch(4, payload('ip', 'saddr')), verdict(DROP)));
       out.push(rule(ipfilter.mismatch(6, payload('ip6', 'saddr')), verdict(DROP)));
@@ -148,14 +205,24 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     // ND is untracked (never `ct state invalid`), so after the ct rules is safe; after the
     // ipfilter like PF, so a guest cannot send ND from a foreign source address.
     if (opt.ndp) {
-      const types = ['nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert', ...(opt.radv ? ['nd-router-advert'] : [])];
+      const types = [
+        'nd-router-solicit',
+        'nd-neighbor-solicit',
+        'nd-neighbor-advert',
+        ...(opt.radv ? ['nd-router-advert'] : []),
+      ];
       out.push(rule(match(payload('icmpv6', 'type'), anonSet(types.map(sym))), verdict(RETURN)));
     }
     // In prerouting ACCEPT is `return`, never `accept`: the frame must still meet the receiving
     // guest's `ether daddr` check (PF's mark-and-return, d.4 OUT step 8).
     out.push(
       ...emitUserRules(outRules, 'out', (r) => ({
-        action: r.verdict === 'accept' ? [verdict(RETURN)] : r.verdict === 'drop' ? [verdict(DROP)] : rejectJump(),
+        action:
+          r.verdict === 'accept'
+            ? [verdict(RETURN)]
+            : r.verdict === 'drop'
+              ? [verdict(DROP)]
+              : rejectJump(),
         log: true,
       })),
     );
@@ -164,7 +231,10 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
         builtins,
         accept: RETURN,
         rejectAllowed: true,
-        log: opt.logLevelOut !== null ? { vmid, level: opt.logLevelOut, chain: names.logChain.guestOut(nic.device) } : null,
+        log:
+          opt.logLevelOut !== null
+            ? { vmid, level: opt.logLevelOut, chain: names.logChain.guestOut(nic.device) }
+            : null,
         ratelimit,
       }),
     );
@@ -176,14 +246,21 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     /** `pre`: the prerouting copy's matches when they differ from `stmts` (one rule each). */
     const inHead: { stmts: nft.Stmt[]; post: nft.Verdict; pre?: nft.Stmt[][] }[] = [];
     inHead.push({ stmts: [match(meta('protocol'), sym('arp'))], post: ACCEPT });
-    if (opt.ndp) inHead.push({ stmts: [match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym)))], post: ACCEPT });
+    if (opt.ndp)
+      inHead.push({
+        stmts: [match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym)))],
+        post: ACCEPT,
+      });
     inHead.push({ stmts: [ctState('established', 'related')], post: ACCEPT });
     if (!host.nfConntrackAllowInvalid) inHead.push({ stmts: [ctState('invalid')], post: DROP });
     // PF applies blacklist, smurfs and tcpflags to traffic into guests as well (d.11).
     if (config.blacklist !== null) {
       for (const family of [4, 6] as const) {
         if (IpSets.cidrs(config.blacklist, family).length === 0) continue;
-        inHead.push({ stmts: [match(payload(ipProto(family), 'saddr'), sets.ref(config.blacklist, family))], post: jump(builtins.use('blacklist')) });
+        inHead.push({
+          stmts: [match(payload(ipProto(family), 'saddr'), sets.ref(config.blacklist, family))],
+          post: jump(builtins.use('blacklist')),
+        });
       }
     }
     if (host.nosmurfs) {
@@ -192,18 +269,43 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
       // not recognised); 224.0.0.0/4 is exact. Source-based like PF — `meta pkttype broadcast`
       // would test the destination and drop ordinary broadcasts before the user rules.
       inHead.push({
-        stmts: [familyMatch('bridge', 4), ctState('new', 'invalid'), match(payload('ip', 'saddr'), anonSet([{ kind: 'prefix', addr: '224.0.0.0', len: 4 }, sym('255.255.255.255')]))],
+        stmts: [
+          familyMatch('bridge', 4),
+          ctState('new', 'invalid'),
+          match(
+            payload('ip', 'saddr'),
+            anonSet([{ kind: 'prefix', addr: '224.0.0.0', len: 4 }, sym('255.255.255.255')]),
+          ),
+        ],
         post: jump(builtins.use('smurfLog')),
       });
     }
     if (host.tcpflags) {
       // postrouting: one jump into the shared chain; prerouting: the patterns inline (a `return`
       // inside a jumped chain could not leave <nic>_in_pre).
-      inHead.push({ stmts: [match(meta('l4proto'), sym('tcp'))], post: jump(builtins.use('tcpFlags')), pre: tcpFlagPatterns() });
+      inHead.push({
+        stmts: [match(meta('l4proto'), sym('tcp'))],
+        post: jump(builtins.use('tcpFlags')),
+        pre: tcpFlagPatterns(),
+      });
     }
     if (opt.dhcp) {
-      inHead.push({ stmts: [familyMatch('bridge', 4), match(payload('udp', 'sport'), num(67)), match(payload('udp', 'dport'), num(68))], post: ACCEPT });
-      inHead.push({ stmts: [familyMatch('bridge', 6), match(payload('udp', 'sport'), num(547)), match(payload('udp', 'dport'), num(546))], post: ACCEPT });
+      inHead.push({
+        stmts: [
+          familyMatch('bridge', 4),
+          match(payload('udp', 'sport'), num(67)),
+          match(payload('udp', 'dport'), num(68)),
+        ],
+        post: ACCEPT,
+      });
+      inHead.push({
+        stmts: [
+          familyMatch('bridge', 6),
+          match(payload('udp', 'sport'), num(547)),
+          match(payload('udp', 'dport'), num(546)),
+        ],
+        post: ACCEPT,
+      });
     }
 
     // ---------------------------------------------------------------- <nic>_in (postrouting)
@@ -214,7 +316,10 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
         builtins,
         accept: ACCEPT,
         rejectAllowed: false,
-        log: opt.logLevelIn !== null ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) } : null,
+        log:
+          opt.logLevelIn !== null
+            ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) }
+            : null,
         ratelimit,
       }),
     );
@@ -224,7 +329,8 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     let preName: string | null = null;
     if (needsPre) {
       if (mac === null || (macCount.get(mac) ?? 0) > 1) {
-        const why = mac === null ? 'has no MAC address' : `shares MAC ${mac} with another filtered NIC`;
+        const why =
+          mac === null ? 'has no MAC address' : `shares MAC ${mac} with another filtered NIC`;
         warn({
           code: 'inbound-reject-as-drop',
           message: `guest ${vmid} net${nic.index} ${why}: inbound REJECT is carried out as DROP`,
@@ -235,10 +341,15 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
         });
       } else {
         preName = names.bridge.nicInPre(vmid, nic.index);
-        const pre: nft.Rule[] = [rule(match(meta('iifname'), { kind: 'str', value: nic.device }), verdict(RETURN))];
-        for (const h of inHead) for (const stmts of h.pre ?? [h.stmts]) pre.push(rule(...stmts, verdict(RETURN)));
+        const pre: nft.Rule[] = [
+          rule(match(meta('iifname'), { kind: 'str', value: nic.device }), verdict(RETURN)),
+        ];
+        for (const h of inHead)
+          for (const stmts of h.pre ?? [h.stmts]) pre.push(rule(...stmts, verdict(RETURN)));
         const preRules = emitUserRules(inRules, 'in', (r) =>
-          r.verdict === 'reject' ? { action: rejectJump(), log: true } : { action: [verdict(RETURN)], log: false },
+          r.verdict === 'reject'
+            ? { action: rejectJump(), log: true }
+            : { action: [verdict(RETURN)], log: false },
         );
         if (opt.policyIn === 'REJECT') {
           pre.push(...preRules);
@@ -247,7 +358,10 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
               builtins,
               accept: RETURN,
               rejectAllowed: true,
-              log: opt.logLevelIn !== null ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) } : null,
+              log:
+                opt.logLevelIn !== null
+                  ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) }
+                  : null,
               ratelimit,
             }),
           );
@@ -275,21 +389,50 @@ export function guestTable(config: ir.Config, opts: GuestTableOptions, warn: War
     { name: names.bridge.outByPort, type: 'ifname', elements: outMap },
     { name: names.bridge.inByPort, type: 'ifname', elements: inMap },
   ];
-  const prerouting: nft.Rule[] = [{ stmts: [{ kind: 'vmap', key: meta('iifname'), map: names.bridge.outByPort }] }];
+  const prerouting: nft.Rule[] = [
+    { stmts: [{ kind: 'vmap', key: meta('iifname'), map: names.bridge.outByPort }] },
+  ];
   if (macMap.length > 0) {
     maps.push({ name: names.bridge.inByMac, type: 'ether_addr', elements: macMap });
-    prerouting.push({ stmts: [{ kind: 'vmap', key: payload('ether', 'daddr'), map: names.bridge.inByMac }] });
+    prerouting.push({
+      stmts: [{ kind: 'vmap', key: payload('ether', 'daddr'), map: names.bridge.inByMac }],
+    });
   }
 
   const postrouting: nft.Rule[] = [];
-  if (builtins.chains().some((c) => c.name === names.bridge.rejectChain)) postrouting.push(...rejectReplyRules());
+  if (builtins.chains().some((c) => c.name === names.bridge.rejectChain))
+    postrouting.push(...rejectReplyRules());
   postrouting.push({ stmts: [{ kind: 'vmap', key: meta('oifname'), map: names.bridge.inByPort }] });
 
   const base: nft.Chain[] = [
-    { name: names.bridge.prerouting, base: { type: 'filter', hook: 'prerouting', priority: opts.preroutingPriority, policy: 'accept' }, rules: prerouting },
-    { name: names.bridge.postrouting, base: { type: 'filter', hook: 'postrouting', priority: opts.postroutingPriority, policy: 'accept' }, rules: postrouting },
+    {
+      name: names.bridge.prerouting,
+      base: {
+        type: 'filter',
+        hook: 'prerouting',
+        priority: opts.preroutingPriority,
+        policy: 'accept',
+      },
+      rules: prerouting,
+    },
+    {
+      name: names.bridge.postrouting,
+      base: {
+        type: 'filter',
+        hook: 'postrouting',
+        priority: opts.postroutingPriority,
+        policy: 'accept',
+      },
+      rules: postrouting,
+    },
   ];
-  return { family: 'bridge', name: opts.name, sets: [...ipfilter.toNamedSets(), ...sets.toNamedSets()], maps, chains: [...base, ...builtins.chains(), ...chains] };
+  return {
+    family: 'bridge',
+    name: opts.name,
+    sets: [...ipfilter.toNamedSets(), ...sets.toNamedSets()],
+    maps,
+    chains: [...base, ...builtins.chains(), ...chains],
+  };
 }
 
 /**
@@ -308,14 +451,20 @@ class IpFilterSets {
   add(device: string, set: ir.IpSet): void {
     this.used = true;
     const port: nft.Value = { kind: 'str', value: device };
-    for (const c of sortCidrs(set.v4)) this.v4.push({ kind: 'concat', values: [port, cidrValue(c)] });
-    for (const c of sortCidrs(set.v6)) this.v6.push({ kind: 'concat', values: [port, cidrValue(c)] });
+    for (const c of sortCidrs(set.v4))
+      this.v4.push({ kind: 'concat', values: [port, cidrValue(c)] });
+    for (const c of sortCidrs(set.v6))
+      this.v6.push({ kind: 'concat', values: [port, cidrValue(c)] });
   }
 
   /** `iifname . <addr> != @ipfilter_vN`: true when the frame's source address is not allowed on
    * the port it came in on. */
   mismatch(family: ir.IpFamily, addr: nft.Expr): nft.Stmt {
-    return match({ kind: 'concat', exprs: [meta('iifname'), addr] }, { kind: 'set-ref', name: names.bridge.ipfilter(family) }, '!=');
+    return match(
+      { kind: 'concat', exprs: [meta('iifname'), addr] },
+      { kind: 'set-ref', name: names.bridge.ipfilter(family) },
+      '!=',
+    );
   }
 
   toNamedSets(): nft.NamedSet[] {
@@ -343,8 +492,25 @@ class IpFilterSets {
 function rejectReplyRules(): nft.Rule[] {
   const comment = 'reply forged by bridge reject';
   return [
-    { stmts: [ctState('invalid'), match(payload('tcp', 'flags'), sym('rst')), verdict(ACCEPT)], comment },
-    { stmts: [ctState('invalid'), match(payload('icmp', 'type'), sym('destination-unreachable')), verdict(ACCEPT)], comment },
-    { stmts: [ctState('invalid'), match(payload('icmpv6', 'type'), sym('destination-unreachable')), verdict(ACCEPT)], comment },
+    {
+      stmts: [ctState('invalid'), match(payload('tcp', 'flags'), sym('rst')), verdict(ACCEPT)],
+      comment,
+    },
+    {
+      stmts: [
+        ctState('invalid'),
+        match(payload('icmp', 'type'), sym('destination-unreachable')),
+        verdict(ACCEPT),
+      ],
+      comment,
+    },
+    {
+      stmts: [
+        ctState('invalid'),
+        match(payload('icmpv6', 'type'), sym('destination-unreachable')),
+        verdict(ACCEPT),
+      ],
+      comment,
+    },
   ];
 }

@@ -43,7 +43,8 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
             // order, and two rules with the same list in a different order just get two sets.
             const key = `${type} ${elementsKey(stmt.right.elements)}`;
             c = candidates.get(key) ?? null;
-            if (c === null) candidates.set(key, (c = { type, elements: stmt.right.elements, uses: 0 }));
+            if (c === null)
+              candidates.set(key, (c = { type, elements: stmt.right.elements, uses: 0 }));
           }
           byStmt.set(stmt, c);
         }
@@ -67,7 +68,13 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
     const interval = needsInterval(c.elements);
     // auto-merge: an anonymous interval set merges overlapping elements itself; a named one
     // refuses them unless asked to, and the generator does not promise disjoint lists.
-    table.sets.push({ name, type: c.type, interval, ...(interval ? { autoMerge: true } : {}), elements: c.elements });
+    table.sets.push({
+      name,
+      type: c.type,
+      interval,
+      ...(interval ? { autoMerge: true } : {}),
+      elements: c.elements,
+    });
   }
   if (hoisted === 0) return table;
 
@@ -81,7 +88,8 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
         const name = byStmt.get(stmt)?.name;
         if (name === undefined) continue;
         let lookup = replaced.get(stmt);
-        if (lookup === undefined) replaced.set(stmt, (lookup = { ...stmt, right: { kind: 'set-ref', name } }));
+        if (lookup === undefined)
+          replaced.set(stmt, (lookup = { ...stmt, right: { kind: 'set-ref', name } }));
         rule.stmts[j] = lookup;
       }
     }

@@ -17,7 +17,6 @@ import {
   num,
   payload,
   ipProto,
-  ruleComment,
   ruleRules,
   sym,
   verdict,
@@ -33,18 +32,37 @@ export interface HostTableOptions {
 }
 
 const rule = (...stmts: nft.Stmt[]): nft.Rule => ({ stmts });
-const range = (from: number, to: number): nft.Value => ({ kind: 'range', from: num(from), to: num(to) });
+const range = (from: number, to: number): nft.Value => ({
+  kind: 'range',
+  from: num(from),
+  to: num(to),
+});
 
 /** PF management ports (d.3 IN step 9): SSH, SPICE proxy, VNC, API/GUI, migration. */
-const MANAGEMENT_PORTS_IN: nft.Value[] = [num(22), num(3128), range(5900, 5999), num(8006), range(60000, 60050)];
+const MANAGEMENT_PORTS_IN: nft.Value[] = [
+  num(22),
+  num(3128),
+  range(5900, 5999),
+  num(8006),
+  range(60000, 60050),
+];
 /** PF outbound allowances to local_network (d.3 OUT). */
 const MANAGEMENT_PORTS_OUT: nft.Value[] = [num(22), num(3128), range(5900, 5999), num(8006)];
 const COROSYNC_PORTS = range(5404, 5405);
 
-const NDP_IN = ['nd-router-solicit', 'nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
+const NDP_IN = [
+  'nd-router-solicit',
+  'nd-router-advert',
+  'nd-neighbor-solicit',
+  'nd-neighbor-advert',
+];
 const NDP_OUT = ['nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
 
-export function hostTable(config: ir.Config, opts: HostTableOptions, warn: WarningSink): nft.Table {
+export function hostTable(
+  config: ir.Config,
+  opts: HostTableOptions,
+  _warn: WarningSink,
+): nft.Table {
   const o = config.host.options;
   const sets = new IpSets();
   const builtins = new Builtins('inet', {
@@ -56,14 +74,34 @@ export function hostTable(config: ir.Config, opts: HostTableOptions, warn: Warni
   const ratelimit = config.logRatelimit;
 
   const userRules = (direction: 'in' | 'out'): nft.Rule[] => {
-    const ctx: MatchContext = { table: 'inet', ifaceKey: direction === 'in' ? 'iifname' : 'oifname', sets };
+    const ctx: MatchContext = {
+      table: 'inet',
+      ifaceKey: direction === 'in' ? 'iifname' : 'oifname',
+      sets,
+    };
     const out: nft.Rule[] = [];
     // FORWARD rules are ignored like pve-firewall does (nothing emitted).
     for (const r of config.host.rules) {
       if (r.direction !== direction) continue;
-      const action: nft.Stmt[] = [verdict(r.verdict === 'accept' ? ACCEPT : r.verdict === 'drop' ? DROP : jump(builtins.use('reject')))];
-      const chain = r.group !== null ? names.logChain.group(r.group, direction) : direction === 'in' ? names.logChain.hostIn : names.logChain.hostOut;
-      const log = r.log !== null ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) } : null;
+      const action: nft.Stmt[] = [
+        verdict(
+          r.verdict === 'accept'
+            ? ACCEPT
+            : r.verdict === 'drop'
+              ? DROP
+              : jump(builtins.use('reject')),
+        ),
+      ];
+      const chain =
+        r.group !== null
+          ? names.logChain.group(r.group, direction)
+          : direction === 'in'
+            ? names.logChain.hostIn
+            : names.logChain.hostOut;
+      const log =
+        r.log !== null
+          ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) }
+          : null;
       out.push(...ruleRules(r, ctx, { action, log, ratelimit }));
     }
     return out;
@@ -75,21 +113,39 @@ export function hostTable(config: ir.Config, opts: HostTableOptions, warn: Warni
     rule(ctState('invalid'), verdict(DROP)),
     rule(ctState('established', 'related'), verdict(ACCEPT)),
   ];
-  if (o.ndp) input.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym))), verdict(ACCEPT)));
+  if (o.ndp)
+    input.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym))), verdict(ACCEPT)));
   if (config.blacklist !== null) {
     for (const family of [4, 6] as const) {
       if (IpSets.cidrs(config.blacklist, family).length === 0) continue;
-      input.push(rule(match(payload(ipProto(family), 'saddr'), sets.ref(config.blacklist, family)), verdict(jump(builtins.use('blacklist')))));
+      input.push(
+        rule(
+          match(payload(ipProto(family), 'saddr'), sets.ref(config.blacklist, family)),
+          verdict(jump(builtins.use('blacklist'))),
+        ),
+      );
     }
   }
-  if (o.nosmurfs) input.push(rule(familyMatch('inet', 4), ctState('new', 'invalid'), verdict(jump(builtins.use('smurfs')))));
-  if (o.tcpflags) input.push(rule(match(meta('l4proto'), sym('tcp')), verdict(jump(builtins.use('tcpFlags')))));
+  if (o.nosmurfs)
+    input.push(
+      rule(
+        familyMatch('inet', 4),
+        ctState('new', 'invalid'),
+        verdict(jump(builtins.use('smurfs'))),
+      ),
+    );
+  if (o.tcpflags)
+    input.push(rule(match(meta('l4proto'), sym('tcp')), verdict(jump(builtins.use('tcpFlags')))));
   input.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
   input.push(...userRules('in'));
   for (const family of [4, 6] as const) {
     if (IpSets.cidrs(config.management, family).length === 0) continue;
     input.push({
-      stmts: [match(payload(ipProto(family), 'saddr'), sets.ref(config.management, family)), match(payload('tcp', 'dport'), anonSet(MANAGEMENT_PORTS_IN)), verdict(ACCEPT)],
+      stmts: [
+        match(payload(ipProto(family), 'saddr'), sets.ref(config.management, family)),
+        match(payload('tcp', 'dport'), anonSet(MANAGEMENT_PORTS_IN)),
+        verdict(ACCEPT),
+      ],
       comment: 'management',
     });
   }
@@ -99,7 +155,10 @@ export function hostTable(config: ir.Config, opts: HostTableOptions, warn: Warni
       builtins,
       accept: ACCEPT,
       rejectAllowed: true,
-      log: o.logLevelIn !== null ? { vmid: 0, level: o.logLevelIn, chain: names.logChain.hostIn } : null,
+      log:
+        o.logLevelIn !== null
+          ? { vmid: 0, level: o.logLevelIn, chain: names.logChain.hostIn }
+          : null,
       ratelimit,
     }),
   );
@@ -110,14 +169,19 @@ export function hostTable(config: ir.Config, opts: HostTableOptions, warn: Warni
     rule(ctState('invalid'), verdict(DROP)),
     rule(ctState('established', 'related'), verdict(ACCEPT)),
   ];
-  if (o.ndp) output.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_OUT.map(sym))), verdict(ACCEPT)));
+  if (o.ndp)
+    output.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_OUT.map(sym))), verdict(ACCEPT)));
   output.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
   output.push(...userRules('out'));
   for (const family of [4, 6] as const) {
     const cidrs = sortCidrs(config.localNetwork.filter((c) => c.family === family));
     if (cidrs.length === 0) continue;
     output.push({
-      stmts: [match(payload(ipProto(family), 'daddr'), anonSet(cidrs.map(cidrValue))), match(payload('tcp', 'dport'), anonSet(MANAGEMENT_PORTS_OUT)), verdict(ACCEPT)],
+      stmts: [
+        match(payload(ipProto(family), 'daddr'), anonSet(cidrs.map(cidrValue))),
+        match(payload('tcp', 'dport'), anonSet(MANAGEMENT_PORTS_OUT)),
+        verdict(ACCEPT),
+      ],
       comment: 'local_network',
     });
   }
@@ -127,14 +191,25 @@ export function hostTable(config: ir.Config, opts: HostTableOptions, warn: Warni
       builtins,
       accept: ACCEPT,
       rejectAllowed: true,
-      log: o.logLevelOut !== null ? { vmid: 0, level: o.logLevelOut, chain: names.logChain.hostOut } : null,
+      log:
+        o.logLevelOut !== null
+          ? { vmid: 0, level: o.logLevelOut, chain: names.logChain.hostOut }
+          : null,
       ratelimit,
     }),
   );
 
   const chains: nft.Chain[] = [
-    { name: names.inet.input, base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' }, rules: input },
-    { name: names.inet.output, base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' }, rules: output },
+    {
+      name: names.inet.input,
+      base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' },
+      rules: input,
+    },
+    {
+      name: names.inet.output,
+      base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' },
+      rules: output,
+    },
     ...builtins.chains(),
   ];
   return { family: 'inet', name: opts.name, sets: sets.toNamedSets(), maps: [], chains };
@@ -145,7 +220,11 @@ function corosyncRules(corosync: ir.Config['corosync'], dir: 'in' | 'out'): nft.
   const out: nft.Rule[] = [];
   if (corosync.multicast) {
     out.push({
-      stmts: [match({ kind: 'fib', flags: ['daddr'], result: 'type' }, sym('multicast')), match(payload('udp', 'dport'), COROSYNC_PORTS), verdict(ACCEPT)],
+      stmts: [
+        match({ kind: 'fib', flags: ['daddr'], result: 'type' }, sym('multicast')),
+        match(payload('udp', 'dport'), COROSYNC_PORTS),
+        verdict(ACCEPT),
+      ],
       comment: 'corosync multicast',
     });
   }
@@ -156,7 +235,12 @@ function corosyncRules(corosync: ir.Config['corosync'], dir: 'in' | 'out'): nft.
     const local = sym(link.local);
     const [src, dst] = dir === 'in' ? [peers, local] : [local, peers];
     out.push({
-      stmts: [match(payload(ip, 'saddr'), src), match(payload(ip, 'daddr'), dst), match(payload('udp', 'dport'), COROSYNC_PORTS), verdict(ACCEPT)],
+      stmts: [
+        match(payload(ip, 'saddr'), src),
+        match(payload(ip, 'daddr'), dst),
+        match(payload('udp', 'dport'), COROSYNC_PORTS),
+        verdict(ACCEPT),
+      ],
       comment: 'corosync',
     });
   }

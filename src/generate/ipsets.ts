@@ -31,7 +31,11 @@ export class IpSets {
     for (let i = 2; ; i++) {
       const other = this.byName.get(candidate);
       if (other === undefined) break;
-      if (other.family === family && sameCidrs(IpSets.cidrs(other.set, family), IpSets.cidrs(set, family))) break;
+      if (
+        other.family === family &&
+        sameCidrs(IpSets.cidrs(other.set, family), IpSets.cidrs(set, family))
+      )
+        break;
       candidate = `${base}_${i}`;
     }
     if (!this.byName.has(candidate)) this.byName.set(candidate, { set, family, name: candidate });
@@ -76,7 +80,9 @@ function sameCidrs(a: ir.Cidr[], b: ir.Cidr[]): boolean {
 /** A CIDR as an nft value: the bare address for a single host, else `addr/len`. */
 export function cidrValue(c: ir.Cidr): nft.Value {
   const full = c.family === 4 ? 32 : 128;
-  return c.len === full ? { kind: 'sym', value: c.addr } : { kind: 'prefix', addr: c.addr, len: c.len };
+  return c.len === full
+    ? { kind: 'sym', value: c.addr }
+    : { kind: 'prefix', addr: c.addr, len: c.len };
 }
 
 /** Numeric value of an address (for sorting only). */

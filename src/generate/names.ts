@@ -73,7 +73,8 @@ export const names = {
     hostOut: 'PVEFW-HOST-OUT',
     guestIn: (device: string): string => `${device}-IN`,
     guestOut: (device: string): string => `${device}-OUT`,
-    group: (group: string, dir: 'in' | 'out'): string => `GROUP-${group}-${dir === 'in' ? 'IN' : 'OUT'}`,
+    group: (group: string, dir: 'in' | 'out'): string =>
+      `GROUP-${group}-${dir === 'in' ? 'IN' : 'OUT'}`,
     smurfs: 'PVEFW-smurflog',
     tcpFlags: 'PVEFW-logflags',
     blacklist: 'PVEFW-blacklist',

@@ -20,7 +20,8 @@ export function reachableChains(table: nft.Table, start: string): Set<string> {
     for (const rule of chains.get(name)?.rules ?? []) {
       for (const stmt of rule.stmts) {
         if (stmt.kind === 'verdict') todo.push(...targets(stmt.verdict));
-        if (stmt.kind === 'vmap') for (const e of maps.get(stmt.map)?.elements ?? []) todo.push(...targets(e.verdict));
+        if (stmt.kind === 'vmap')
+          for (const e of maps.get(stmt.map)?.elements ?? []) todo.push(...targets(e.verdict));
       }
     }
   }
@@ -36,7 +37,8 @@ export function misplacedRejects(table: nft.Table): string[] {
     if (!base.base || base.base.hook === 'prerouting' || base.base.hook === 'input') continue;
     for (const name of reachableChains(table, base.name)) {
       const chain = byName.get(name);
-      if (chain?.rules.some((r) => r.stmts.some((s) => s.kind === 'reject'))) bad.push(`${base.base.hook}: ${name}`);
+      if (chain?.rules.some((r) => r.stmts.some((s) => s.kind === 'reject')))
+        bad.push(`${base.base.hook}: ${name}`);
     }
   }
   return bad.sort();
@@ -46,5 +48,8 @@ export function misplacedRejects(table: nft.Table): string[] {
 export function reachability(table: nft.Table): void {
   if (table.family !== 'bridge') return;
   const bad = misplacedRejects(table);
-  if (bad.length > 0) throw new Error(`generator bug: reject reachable outside bridge prerouting/input (${bad.join(', ')})`);
+  if (bad.length > 0)
+    throw new Error(
+      `generator bug: reject reachable outside bridge prerouting/input (${bad.join(', ')})`,
+    );
 }

@@ -38,15 +38,24 @@ function intern<T extends nft.Expr | nft.Stmt>(key: string, make: () => T): T {
   if (v === undefined) interned.set(key, (v = Object.freeze(make()) as T));
   return v as T;
 }
-export const payload = (proto: nft.PayloadProto, field: string): nft.Expr => intern(`p ${proto} ${field}`, () => ({ kind: 'payload', proto, field }));
-export const meta = (key: Extract<nft.Expr, { kind: 'meta' }>['key']): nft.Expr => intern(`m ${key}`, () => ({ kind: 'meta', key }));
+export const payload = (proto: nft.PayloadProto, field: string): nft.Expr =>
+  intern(`p ${proto} ${field}`, () => ({ kind: 'payload', proto, field }));
+export const meta = (key: Extract<nft.Expr, { kind: 'meta' }>['key']): nft.Expr =>
+  intern(`m ${key}`, () => ({ kind: 'meta', key }));
 export const ctState = (...states: string[]): nft.Stmt =>
-  match({ kind: 'ct', key: 'state' }, states.length === 1 ? sym(states[0] ?? '') : { kind: 'flags', values: states, sep: ',' });
+  match(
+    { kind: 'ct', key: 'state' },
+    states.length === 1 ? sym(states[0] ?? '') : { kind: 'flags', values: states, sep: ',' },
+  );
 export const sym = (value: string): nft.Value => ({ kind: 'sym', value });
 export const num = (value: number): nft.Value => ({ kind: 'num', value });
-export const anonSet = (elements: nft.Value[]): nft.Value => (elements.length === 1 ? (elements[0] as nft.Value) : { kind: 'set', elements });
+export const anonSet = (elements: nft.Value[]): nft.Value =>
+  elements.length === 1 ? (elements[0] as nft.Value) : { kind: 'set', elements };
 export const verdict = (v: nft.Verdict): nft.Stmt =>
-  intern(v.kind === 'jump' || v.kind === 'goto' ? `v ${v.kind} ${v.chain}` : `v ${v.kind}`, () => ({ kind: 'verdict', verdict: v }));
+  intern(v.kind === 'jump' || v.kind === 'goto' ? `v ${v.kind} ${v.chain}` : `v ${v.kind}`, () => ({
+    kind: 'verdict',
+    verdict: v,
+  }));
 export const ACCEPT: nft.Verdict = { kind: 'accept' };
 export const DROP: nft.Verdict = { kind: 'drop' };
 export const RETURN: nft.Verdict = { kind: 'return' };
@@ -79,8 +88,13 @@ export interface LogSpec {
  * lives in the prefix (PF uses NFLOG, which has no level; nft refuses level together with group). */
 export function logStmts(spec: LogSpec, ratelimit: ir.LogRateLimit): nft.Stmt[] {
   const stmts: nft.Stmt[] = [];
-  if (ratelimit.enabled) stmts.push({ kind: 'limit', rate: ratelimit.rate, per: ratelimit.per, burst: ratelimit.burst });
-  stmts.push({ kind: 'log', prefix: names.logPrefix(spec.vmid, spec.level, spec.chain, spec.message), group: 0 });
+  if (ratelimit.enabled)
+    stmts.push({ kind: 'limit', rate: ratelimit.rate, per: ratelimit.per, burst: ratelimit.burst });
+  stmts.push({
+    kind: 'log',
+    prefix: names.logPrefix(spec.vmid, spec.level, spec.chain, spec.message),
+    group: 0,
+  });
   return stmts;
 }
 
@@ -102,7 +116,9 @@ const PORT_PAYLOAD: ReadonlyMap<number, nft.PayloadProto> = new Map([
 ]);
 
 function portValue(ports: readonly ir.PortRange[]): nft.Value {
-  const items = ports.map((p): nft.Value => (p.from === p.to ? num(p.from) : { kind: 'range', from: num(p.from), to: num(p.to) }));
+  const items = ports.map((p): nft.Value =>
+    p.from === p.to ? num(p.from) : { kind: 'range', from: num(p.from), to: num(p.to) },
+  );
   return anonSet(items);
 }
 
@@ -112,12 +128,18 @@ function l4protoValue(number: number): nft.Value {
   return /^[0-9]+$/.test(text) ? num(Number(text)) : sym(text);
 }
 
-function protoStmts(rule: ir.Rule, family: ir.IpFamily | null, table: TableKind, hasAddr: boolean): nft.Stmt[] {
+function protoStmts(
+  rule: ir.Rule,
+  family: ir.IpFamily | null,
+  table: TableKind,
+  hasAddr: boolean,
+): nft.Stmt[] {
   const stmts: nft.Stmt[] = [];
   const proto = rule.proto;
   if (family !== null && !hasAddr) stmts.push(familyMatch(table, family));
   if (proto === null) {
-    if (rule.dport !== null || rule.sport !== null) throw new RuleSkipped('ports without a protocol');
+    if (rule.dport !== null || rule.sport !== null)
+      throw new RuleSkipped('ports without a protocol');
     return stmts;
   }
   if (proto.kind === 'icmp') {
@@ -148,7 +170,12 @@ function addrItemValue(item: ir.AddrItem): nft.Value {
 }
 
 /** Returns null when this family copy can never match (an empty ipset). */
-function addrStmt(m: ir.AddressMatch, field: 'saddr' | 'daddr', family: ir.IpFamily, sets: IpSets): nft.Stmt | null {
+function addrStmt(
+  m: ir.AddressMatch,
+  field: 'saddr' | 'daddr',
+  family: ir.IpFamily,
+  sets: IpSets,
+): nft.Stmt | null {
   if (m.kind === 'addresses') {
     if (m.family !== family) throw new RuleSkipped('address family does not match the rule family');
     if (m.items.length === 0) return null;
@@ -235,7 +262,8 @@ export function ruleRules(rule: ir.Rule, ctx: MatchContext, emit: RuleEmit): nft
   const comment = ruleComment(rule);
   const out: nft.Rule[] = [];
   for (const stmts of ruleStmts(rule, ctx)) {
-    if (emit.log !== null) out.push({ stmts: [...stmts, ...logStmts(emit.log, emit.ratelimit)], comment });
+    if (emit.log !== null)
+      out.push({ stmts: [...stmts, ...logStmts(emit.log, emit.ratelimit)], comment });
     out.push({ stmts: [...stmts, ...emit.action], comment });
   }
   return out;

@@ -40,11 +40,17 @@ export interface LibvirtInventory {
 
 const MAC = /^[0-9a-f][02468ace](?::[0-9a-f]{2}){5}$/;
 
-export function libvirtInventory(input: LibvirtInventoryInput, diags: Diagnostics): LibvirtInventory {
+export function libvirtInventory(
+  input: LibvirtInventoryInput,
+  diags: Diagnostics,
+): LibvirtInventory {
   const domains = pickDomains(input.domains, diags);
   const networks = new Map(input.networks.map((n) => [n.name, n]));
   const ids = guestIds(domains.map((d) => d.name));
-  const usedNetworks = new Map<string, Pick<LibvirtNetwork, 'bridge' | 'forward' | 'dhcp' | 'dns'>>();
+  const usedNetworks = new Map<
+    string,
+    Pick<LibvirtNetwork, 'bridge' | 'forward' | 'dhcp' | 'dns'>
+  >();
   for (const n of input.networks) usedNetworks.set(n.name, n);
 
   const guests: InventoryGuest[] = [];
@@ -58,37 +64,90 @@ export function libvirtInventory(input: LibvirtInventoryInput, diags: Diagnostic
       if (bridge === null) continue;
       if (i.device === null) {
         // libvirt names taps vnetN at start and drops the name from the persistent form.
-        if (fw) diags.warning('libvirt-no-device', i.span, `interface ${i.index} of domain '${d.name}' has no target device (the domain is not running): it is filtered once it runs and fwgen applies again`);
+        if (fw)
+          diags.warning(
+            'libvirt-no-device',
+            i.span,
+            `interface ${i.index} of domain '${d.name}' has no target device (the domain is not running): it is filtered once it runs and fwgen applies again`,
+          );
         continue;
       }
       if (i.mac !== null && !MAC.test(i.mac)) {
-        diags.error('invalid-mac', i.span, `interface ${i.index} of domain '${d.name}' has an invalid or multicast MAC address '${i.mac}'`);
+        diags.error(
+          'invalid-mac',
+          i.span,
+          `interface ${i.index} of domain '${d.name}' has an invalid or multicast MAC address '${i.mac}'`,
+        );
         continue;
       }
       const at = <T>(value: T): ast.Located<T> => ({ value, span: i.span });
       nics.push({
-        kind: 'nic', span: i.span, index: at(i.index), model: null, mac: i.mac === null ? null : at(i.mac),
-        bridge: at(bridge), firewall: true, tag: null, ip: null, ip6: null, device: i.device,
+        kind: 'nic',
+        span: i.span,
+        index: at(i.index),
+        model: null,
+        mac: i.mac === null ? null : at(i.mac),
+        bridge: at(bridge),
+        firewall: true,
+        tag: null,
+        ip: null,
+        ip6: null,
+        device: i.device,
       });
     }
     const type = d.hypervisor === 'lxc' ? 'lxc' : 'qemu';
-    sources.push({ vmid, type, conf: d.file, fw, parsedConf: { kind: 'guest-conf', file: d.file, nics } });
+    sources.push({
+      vmid,
+      type,
+      conf: d.file,
+      fw,
+      parsedConf: { kind: 'guest-conf', file: d.file, nics },
+    });
     guests.push({
-      name: d.name, vmid, running: d.running,
-      nics: nics.map((n) => ({ index: n.index.value, device: n.device!, bridge: n.bridge!.value, mac: n.mac?.value ?? null })),
+      name: d.name,
+      vmid,
+      running: d.running,
+      nics: nics.map((n) => ({
+        index: n.index.value,
+        device: n.device!,
+        bridge: n.bridge!.value,
+        mac: n.mac?.value ?? null,
+      })),
     });
   }
   for (const [name, file] of input.guestFiles) {
-    if (!ids.has(name)) diags.warning('unknown-domain', undefined, `${file.path}: no libvirt domain named '${name}': the file is not used`);
+    if (!ids.has(name))
+      diags.warning(
+        'unknown-domain',
+        undefined,
+        `${file.path}: no libvirt domain named '${name}': the file is not used`,
+      );
   }
   sources.sort((a, b) => a.vmid - b.vmid);
-  const bridges = (pred: (n: Pick<LibvirtNetwork, 'bridge' | 'forward' | 'dhcp' | 'dns'>) => boolean): string[] =>
-    [...new Set([...usedNetworks.values()].filter((n) => n.bridge !== null && pred(n)).map((n) => n.bridge!))].sort();
+  const bridges = (
+    pred: (n: Pick<LibvirtNetwork, 'bridge' | 'forward' | 'dhcp' | 'dns'>) => boolean,
+  ): string[] =>
+    [
+      ...new Set(
+        [...usedNetworks.values()]
+          .filter((n) => n.bridge !== null && pred(n))
+          .map((n) => n.bridge!),
+      ),
+    ].sort();
   return {
-    sources: { node: input.node, cluster: input.cluster, host: input.host, guests: sources, corosync: null, vnets: [] },
+    sources: {
+      node: input.node,
+      cluster: input.cluster,
+      host: input.host,
+      guests: sources,
+      corosync: null,
+      vnets: [],
+    },
     guests,
     serviceBridges: bridges((n) => n.dhcp || n.dns),
-    routedBridges: bridges((n) => n.forward === 'nat' || n.forward === 'route' || n.forward === 'open'),
+    routedBridges: bridges(
+      (n) => n.forward === 'nat' || n.forward === 'route' || n.forward === 'open',
+    ),
   };
 }
 
@@ -99,7 +158,9 @@ function pickDomains(list: readonly LibvirtDomain[], diags: Diagnostics): Libvir
     const seen = byName.get(d.name);
     if (seen === undefined || (d.running && !seen.running)) byName.set(d.name, d);
     else if (seen.running === d.running) {
-      diags.error('duplicate-domain', d.span, `a second definition of domain '${d.name}'`, [{ message: `'${d.name}' is first defined here`, span: seen.span }]);
+      diags.error('duplicate-domain', d.span, `a second definition of domain '${d.name}'`, [
+        { message: `'${d.name}' is first defined here`, span: seen.span },
+      ]);
     }
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -119,20 +180,39 @@ function bridgeOf(
   };
   switch (i.type) {
     case 'bridge':
-      return i.bridge ?? warn('libvirt-interface', `interface ${i.index} of domain '${d.name}' names no source bridge: it is not filtered`);
+      return (
+        i.bridge ??
+        warn(
+          'libvirt-interface',
+          `interface ${i.index} of domain '${d.name}' names no source bridge: it is not filtered`,
+        )
+      );
     case 'network': {
       const net = i.network === null ? undefined : networks.get(i.network);
-      if (i.network === DEFAULT_NETWORK.name && net === undefined && !used.has(i.network)) used.set(i.network, DEFAULT_NETWORK);
+      if (i.network === DEFAULT_NETWORK.name && net === undefined && !used.has(i.network))
+        used.set(i.network, DEFAULT_NETWORK);
       // A running form carries the bridge; otherwise the network's XML, or libvirt's stock default.
-      const bridge = i.bridge ?? net?.bridge ?? (i.network === DEFAULT_NETWORK.name && net === undefined ? DEFAULT_NETWORK.bridge : null);
+      const bridge =
+        i.bridge ??
+        net?.bridge ??
+        (i.network === DEFAULT_NETWORK.name && net === undefined ? DEFAULT_NETWORK.bridge : null);
       if (bridge !== null) return bridge;
-      return warn('libvirt-interface', net
-        ? `interface ${i.index} of domain '${d.name}' uses network '${i.network}' (forward mode ${net.forward ?? 'none'}), which has no bridge: macvtap traffic passes no bridge and cannot be filtered`
-        : `interface ${i.index} of domain '${d.name}' uses unknown network '${i.network ?? ''}': it is not filtered`);
+      return warn(
+        'libvirt-interface',
+        net
+          ? `interface ${i.index} of domain '${d.name}' uses network '${i.network}' (forward mode ${net.forward ?? 'none'}), which has no bridge: macvtap traffic passes no bridge and cannot be filtered`
+          : `interface ${i.index} of domain '${d.name}' uses unknown network '${i.network ?? ''}': it is not filtered`,
+      );
     }
     case 'direct':
-      return warn('libvirt-direct-interface', `interface ${i.index} of domain '${d.name}' is a direct (macvtap) interface on '${i.sourceDev ?? '?'}': its traffic passes no bridge, so fwgen cannot filter it; attach it to a bridge or a libvirt network instead`);
+      return warn(
+        'libvirt-direct-interface',
+        `interface ${i.index} of domain '${d.name}' is a direct (macvtap) interface on '${i.sourceDev ?? '?'}': its traffic passes no bridge, so fwgen cannot filter it; attach it to a bridge or a libvirt network instead`,
+      );
     default:
-      return warn('libvirt-interface', `interface ${i.index} of domain '${d.name}' has type '${i.typeName}', which is not attached to a bridge: it is not filtered`);
+      return warn(
+        'libvirt-interface',
+        `interface ${i.index} of domain '${d.name}' has type '${i.typeName}', which is not attached to a bridge: it is not filtered`,
+      );
   }
 }

@@ -28,7 +28,10 @@ export interface LibvirtFiles {
 }
 
 export async function loadLibvirt(opts: LibvirtLoadOptions): Promise<LibvirtFiles> {
-  const xml = opts.xmlDir !== undefined ? await fromDirectory(opts.xmlDir) : await fromVirsh(opts.uri ?? 'qemu:///system', opts.env);
+  const xml =
+    opts.xmlDir !== undefined
+      ? await fromDirectory(opts.xmlDir)
+      : await fromVirsh(opts.uri ?? 'qemu:///system', opts.env);
   const guestFiles = new Map<string, SourceFile>();
   const guestDir = path.join(opts.configDir, 'guests');
   for (const rel of (await fg('*.fw', { cwd: guestDir, onlyFiles: true })).sort()) {
@@ -52,26 +55,42 @@ async function fromDirectory(dir: string): Promise<Pick<LibvirtFiles, 'domains' 
     }
     return out;
   };
-  if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new LoadError(`no such directory '${dir}'`, 'missing-root');
+  if (!(await stat(dir).catch(() => null))?.isDirectory())
+    throw new LoadError(`no such directory '${dir}'`, 'missing-root');
   return { domains: await read('*.xml'), networks: await read('networks/*.xml') };
 }
 
 /** Only running domains: a stopped one has no tap device to filter (the timer picks it up later). */
-async function fromVirsh(uri: string, env: Record<string, string | undefined> | undefined): Promise<Pick<LibvirtFiles, 'domains' | 'networks'>> {
+async function fromVirsh(
+  uri: string,
+  env: Record<string, string | undefined> | undefined,
+): Promise<Pick<LibvirtFiles, 'domains' | 'networks'>> {
   const virsh = env?.FWGEN_VIRSH ?? 'virsh';
   const run = async (...args: string[]): Promise<string> => {
-    const r = await execa(virsh, ['-q', '-c', uri, ...args], { reject: false, env: { LC_ALL: 'C' } });
+    const r = await execa(virsh, ['-q', '-c', uri, ...args], {
+      reject: false,
+      env: { LC_ALL: 'C' },
+    });
     if (r.failed) {
-      const why = r.code === 'ENOENT' ? `'${virsh}' not found (install libvirt-clients, or use --libvirt-xml DIR)` : String(r.stderr).trim().split('\n')[0];
+      const why =
+        r.code === 'ENOENT'
+          ? `'${virsh}' not found (install libvirt-clients, or use --libvirt-xml DIR)`
+          : String(r.stderr).trim().split('\n')[0];
       throw new LoadError(`cannot ask libvirt: virsh ${args.join(' ')}: ${why}`, 'unreadable');
     }
     return String(r.stdout);
   };
-  const names = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const names = (text: string): string[] =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
   const domains: SourceFile[] = [];
-  for (const name of names(await run('list', '--name'))) domains.push(sourceFile(`<virsh dumpxml ${name}>`, await run('dumpxml', '--', name)));
+  for (const name of names(await run('list', '--name')))
+    domains.push(sourceFile(`<virsh dumpxml ${name}>`, await run('dumpxml', '--', name)));
   const networks: SourceFile[] = [];
-  for (const name of names(await run('net-list', '--name'))) networks.push(sourceFile(`<virsh net-dumpxml ${name}>`, await run('net-dumpxml', '--', name)));
+  for (const name of names(await run('net-list', '--name')))
+    networks.push(sourceFile(`<virsh net-dumpxml ${name}>`, await run('net-dumpxml', '--', name)));
   return { domains, networks };
 }
 
@@ -81,6 +100,9 @@ async function readOptional(file: string): Promise<SourceFile | null> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new LoadError(`cannot read '${file}': ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`, 'unreadable');
+    throw new LoadError(
+      `cannot read '${file}': ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`,
+      'unreadable',
+    );
   }
 }

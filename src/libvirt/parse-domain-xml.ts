@@ -47,7 +47,7 @@ const parser = new XMLParser({
   attributeNamePrefix: '@',
   parseAttributeValue: false,
   parseTagValue: false,
-  isArray: (name, jpath) => jpath === 'domain.devices.interface' || jpath === 'domain.devices',
+  isArray: (_name, jpath) => jpath === 'domain.devices.interface' || jpath === 'domain.devices',
 });
 
 export function parseDomainXml(file: SourceFile, diags: Diagnostics): LibvirtDomain | null {
@@ -56,7 +56,11 @@ export function parseDomainXml(file: SourceFile, diags: Diagnostics): LibvirtDom
   if (valid !== true) {
     const { line, col, msg } = valid.err;
     const offset = offsetOf(file.text, line, col);
-    diags.error('invalid-domain-xml', spanOf(file, offset, offset + 1), `invalid XML: ${msg.replace(/\.$/, '').toLowerCase()}`);
+    diags.error(
+      'invalid-domain-xml',
+      spanOf(file, offset, offset + 1),
+      `invalid XML: ${msg.replace(/\.$/, '').toLowerCase()}`,
+    );
     return null;
   }
   const doc = parser.parse(file.text) as Node;
@@ -67,12 +71,18 @@ export function parseDomainXml(file: SourceFile, diags: Diagnostics): LibvirtDom
   }
   const name = text(domain.name);
   if (name === null || name === '' || name.includes('/') || name.startsWith('.')) {
-    diags.error('invalid-domain-xml', whole, name ? `invalid domain name '${name}'` : 'domain without <name>');
+    diags.error(
+      'invalid-domain-xml',
+      whole,
+      name ? `invalid domain name '${name}'` : 'domain without <name>',
+    );
     return null;
   }
   const id = attr(domain, 'id');
   const starts = elementOffsets(file.text, 'interface');
-  const devices = ((domain.devices as Node[] | undefined) ?? []).filter((d) => typeof d === 'object' && d !== null);
+  const devices = ((domain.devices as Node[] | undefined) ?? []).filter(
+    (d) => typeof d === 'object' && d !== null,
+  );
   const list = devices.flatMap((d) => (d.interface as Node[] | undefined) ?? []);
   const interfaces = list.map((n, index): LibvirtInterface => {
     const typeName = attr(n, 'type') ?? '';
@@ -81,7 +91,10 @@ export function parseDomainXml(file: SourceFile, diags: Diagnostics): LibvirtDom
     return {
       index,
       typeName,
-      type: typeName === 'bridge' || typeName === 'network' || typeName === 'direct' ? typeName : 'other',
+      type:
+        typeName === 'bridge' || typeName === 'network' || typeName === 'direct'
+          ? typeName
+          : 'other',
       mac: attr(child(n, 'mac'), 'address')?.toLowerCase() ?? null,
       bridge: attr(source, 'bridge'),
       network: attr(source, 'network'),
@@ -115,7 +128,8 @@ function attr(n: Node | undefined, key: string): string | null {
 
 function text(v: unknown): string | null {
   if (typeof v === 'string') return v.trim();
-  if (typeof v === 'object' && v !== null && typeof (v as Node)['#text'] === 'string') return ((v as Node)['#text'] as string).trim();
+  if (typeof v === 'object' && v !== null && typeof (v as Node)['#text'] === 'string')
+    return ((v as Node)['#text'] as string).trim();
   return null;
 }
 

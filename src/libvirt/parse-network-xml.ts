@@ -19,10 +19,21 @@ export interface LibvirtNetwork {
 
 type Node = Record<string, unknown>;
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (n) => n === 'ip' });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  isArray: (n) => n === 'ip',
+});
 
 /** libvirt's own default network, for a persistent `<source network='default'/>` with no XML at hand. */
-export const DEFAULT_NETWORK = { name: 'default', bridge: 'virbr0', forward: 'nat', dhcp: true, dns: true } as const;
+export const DEFAULT_NETWORK = {
+  name: 'default',
+  bridge: 'virbr0',
+  forward: 'nat',
+  dhcp: true,
+  dns: true,
+} as const;
 
 export function parseNetworkXml(file: SourceFile, diags: Diagnostics): LibvirtNetwork | null {
   const at = spanOf(file, 0, Math.min(1, file.text.length));
@@ -40,9 +51,10 @@ export function parseNetworkXml(file: SourceFile, diags: Diagnostics): LibvirtNe
     const v = typeof n === 'object' && n !== null ? (n as Node)[`@${k}`] : undefined;
     return typeof v === 'string' ? v : null;
   };
-  const forward = net.forward === undefined ? null : attr(net.forward, 'mode') ?? 'nat'; // `<forward/>` is nat
+  const forward = net.forward === undefined ? null : (attr(net.forward, 'mode') ?? 'nat'); // `<forward/>` is nat
   const ips = (net.ip as unknown[] | undefined) ?? [];
-  const ownsBridge = forward === null || forward === 'nat' || forward === 'route' || forward === 'open';
+  const ownsBridge =
+    forward === null || forward === 'nat' || forward === 'route' || forward === 'open';
   return {
     name,
     bridge: attr(net.bridge, 'name'),

@@ -25,16 +25,21 @@ const MIN_V4_LEN = 8;
 const MAX_V4_LEN = 32;
 
 export async function detectLocalNetwork(
-  nodeName: string, corosync: ast.CorosyncConf | null, options: DetectOptions = {},
+  nodeName: string,
+  corosync: ast.CorosyncConf | null,
+  options: DetectOptions = {},
 ): Promise<Cidr[]> {
   const resolve = options.resolve ?? (async (name: string) => (await lookup(name)).address);
   const readText = options.readText ?? ((p: string) => readFile(p, 'utf8'));
   const ip = await nodeIp(nodeName, corosync, resolve);
   if (ip === null) return [LOOPBACK_NET];
   const v4 = isIPv4(ip);
-  const text = await readText(v4 ? options.routeV4 ?? '/proc/net/route' : options.routeV6 ?? '/proc/net/ipv6_route')
-    .catch(() => '');
-  const routes = v4 ? parseRouteV4(text, options.endianness ?? os.endianness()) : parseRouteV6(text);
+  const text = await readText(
+    v4 ? (options.routeV4 ?? '/proc/net/route') : (options.routeV6 ?? '/proc/net/ipv6_route'),
+  ).catch(() => '');
+  const routes = v4
+    ? parseRouteV4(text, options.endianness ?? os.endianness())
+    : parseRouteV6(text);
   const target = toBigInt(ip);
   for (const route of routes) {
     if (contains(route, target)) return [route];
@@ -44,7 +49,9 @@ export async function detectLocalNetwork(
 
 /** PVE::Cluster::remote_node_ip: the node's corosync address, else what its name resolves to. */
 async function nodeIp(
-  nodeName: string, corosync: ast.CorosyncConf | null, resolve: (name: string) => Promise<string>,
+  nodeName: string,
+  corosync: ast.CorosyncConf | null,
+  resolve: (name: string) => Promise<string>,
 ): Promise<string | null> {
   const entry = corosync?.nodes.find((n) => n.name === nodeName);
   const candidate = entry?.links[0]?.address ?? nodeName;
@@ -62,7 +69,8 @@ function parseRouteV4(text: string, endianness: 'LE' | 'BE'): Cidr[] {
   const out: Cidr[] = [];
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 8 || !/^[0-9A-Fa-f]{8}$/.test(f[1]!) || !/^[0-9A-Fa-f]{8}$/.test(f[7]!)) continue;
+    if (f.length < 8 || !/^[0-9A-Fa-f]{8}$/.test(f[1]!) || !/^[0-9A-Fa-f]{8}$/.test(f[7]!))
+      continue;
     const dest = hexV4(f[1]!, endianness);
     const len = maskLength(hexV4(f[7]!, endianness));
     if (len === null || len < MIN_V4_LEN || len > MAX_V4_LEN) continue; // default route, odd masks
@@ -93,8 +101,11 @@ function hexV4(hex: string, endianness: 'LE' | 'BE'): string {
 }
 
 function maskLength(mask: string): number | null {
-  const bits = mask.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
-  return /^1*0*$/.test(bits) ? bits.indexOf('0') < 0 ? 32 : bits.indexOf('0') : null;
+  const bits = mask
+    .split('.')
+    .map((o) => Number(o).toString(2).padStart(8, '0'))
+    .join('');
+  return /^1*0*$/.test(bits) ? (bits.indexOf('0') < 0 ? 32 : bits.indexOf('0')) : null;
 }
 
 function compressV6(full: string): string {
@@ -132,7 +143,7 @@ function toBigInt(ip: string): bigint {
 function contains(net: Cidr, ip: bigint): boolean {
   const bits = net.family === 4 ? 32 : 128;
   const shift = BigInt(bits - net.len);
-  return (toBigInt(net.addr) >> shift) === (ip >> shift);
+  return toBigInt(net.addr) >> shift === ip >> shift;
 }
 
 /** The short host name (`pve1` of `pve1.example.com`): PVE's node name, `--node`'s default. */

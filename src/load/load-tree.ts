@@ -117,12 +117,18 @@ export const nodeReader: SourceReader = {
 };
 
 /** One file for `fwgen check`; `-` is standard input, shown as `<stdin>` in diagnostics. */
-export async function readSource(file: string, reader: SourceReader = nodeReader): Promise<SourceFile> {
+export async function readSource(
+  file: string,
+  reader: SourceReader = nodeReader,
+): Promise<SourceFile> {
   if (file === '-') return sourceFile('<stdin>', await reader.readStdin());
   try {
     return sourceFile(file, await reader.readFile(file));
   } catch (e) {
-    throw new LoadError(`cannot read '${file}': ${errnoMessage(e)}`, isErrno(e, 'ENOENT') ? 'missing-file' : 'unreadable');
+    throw new LoadError(
+      `cannot read '${file}': ${errnoMessage(e)}`,
+      isErrno(e, 'ENOENT') ? 'missing-file' : 'unreadable',
+    );
   }
 }
 
@@ -133,9 +139,13 @@ function isErrno(e: unknown, code: string): boolean {
 function errnoMessage(e: unknown): string {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    default: return e instanceof Error ? e.message : String(e);
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e instanceof Error ? e.message : String(e);
   }
 }

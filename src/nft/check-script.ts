@@ -12,7 +12,17 @@ const SYM = /^[A-Za-z0-9_.:/-]+$/;
 const WORD = /^[a-z][a-z0-9_-]*$/;
 /** payload fields: `dport`, `saddr`, and arp's two-word `saddr ip` / `daddr ether`. */
 const FIELD = /^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)?$/;
-const LOG_LEVELS: ReadonlySet<string> = new Set(['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug', 'audit']);
+const LOG_LEVELS: ReadonlySet<string> = new Set([
+  'emerg',
+  'alert',
+  'crit',
+  'err',
+  'warn',
+  'notice',
+  'info',
+  'debug',
+  'audit',
+]);
 
 /** A generated literal (keyword, address, constant): `[A-Za-z0-9_.:/-]+`. */
 export function checkSym(value: string): string {
@@ -22,7 +32,8 @@ export function checkSym(value: string): string {
 
 /** A lowercase nft keyword such as a type, reject code or flag name. */
 export function checkWord(value: string): string {
-  if (!WORD.test(value)) throw new NftIdentifierError(value, 'expected an nft keyword [a-z][a-z0-9_-]*');
+  if (!WORD.test(value))
+    throw new NftIdentifierError(value, 'expected an nft keyword [a-z][a-z0-9_-]*');
   return value;
 }
 
@@ -33,7 +44,8 @@ export function checkField(value: string): string {
 
 /** Non-negative safe integer (ports, marks, rates, groups). */
 export function checkNum(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new NftIdentifierError(String(value), 'expected a non-negative integer');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new NftIdentifierError(String(value), 'expected a non-negative integer');
   return value;
 }
 
@@ -85,12 +97,14 @@ function checkTable(table: Table): void {
   /** Valid and not yet seen (the caller records it). */
   const unique = (seen: { has(name: string): boolean }, name: string, what: string): void => {
     assertIdentifier(name);
-    if (seen.has(name)) throw new NftIdentifierError(name, `duplicate ${what} in table ${table.name}`);
+    if (seen.has(name))
+      throw new NftIdentifierError(name, `duplicate ${what} in table ${table.name}`);
   };
   for (const s of table.sets) {
     unique(sets, s.name, 'set');
     sets.set(s.name, Array.isArray(s.type) ? s.type.join(' . ') : s.type);
-    if (s.autoMerge && !s.interval) throw new NftIdentifierError(s.name, 'auto-merge only works with interval sets');
+    if (s.autoMerge && !s.interval)
+      throw new NftIdentifierError(s.name, 'auto-merge only works with interval sets');
   }
   for (const m of table.maps) {
     if (sets.has(m.name)) throw new NftIdentifierError(m.name, 'a set and a map share this name');
@@ -117,10 +131,12 @@ interface RefContext {
 
 function checkChain(chain: Chain, ctx: RefContext): void {
   if (chain.base) {
-    if (!Number.isSafeInteger(chain.base.priority)) throw new NftIdentifierError(String(chain.base.priority), 'priority must be an integer');
+    if (!Number.isSafeInteger(chain.base.priority))
+      throw new NftIdentifierError(String(chain.base.priority), 'priority must be an integer');
   }
   for (const rule of chain.rules) {
-    if (rule.stmts.length === 0) throw new NftIdentifierError(chain.name, 'a rule needs at least one statement');
+    if (rule.stmts.length === 0)
+      throw new NftIdentifierError(chain.name, 'a rule needs at least one statement');
     for (const stmt of rule.stmts) checkStmt(stmt, ctx);
   }
 }
@@ -139,7 +155,10 @@ function checkStmt(stmt: Stmt, ctx: RefContext): void {
       const setType = ctx.sets.get(stmt.right.name);
       const exprType = setKeyType(stmt.left);
       if (setType !== undefined && exprType !== null && setType !== exprType) {
-        throw new NftIdentifierError(stmt.right.name, `set of ${setType} matched against an expression of ${exprType}`);
+        throw new NftIdentifierError(
+          stmt.right.name,
+          `set of ${setType} matched against an expression of ${exprType}`,
+        );
       }
       return;
     }
@@ -147,7 +166,8 @@ function checkStmt(stmt: Stmt, ctx: RefContext): void {
       checkVerdict(stmt.verdict, ctx);
       return;
     case 'vmap':
-      if (!ctx.maps.has(stmt.map)) throw new NftIdentifierError(stmt.map, `vmap with a map not in table ${ctx.table}`);
+      if (!ctx.maps.has(stmt.map))
+        throw new NftIdentifierError(stmt.map, `vmap with a map not in table ${ctx.table}`);
       return;
     case 'log':
       if (stmt.level !== undefined && stmt.group !== undefined) {

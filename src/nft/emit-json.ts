@@ -8,8 +8,30 @@
 // work) and has no `auto-merge`: an auto-merge set whose elements overlap loads from text but
 // fails from JSON with "conflicting intervals specified". Both are still emitted (harmless,
 // honoured by later versions); the generator should hand over non-overlapping elements.
-import type { Chain, Command, Expr, NamedMap, NamedSet, RejectWith, Rule, Script, Stmt, Table, TableRef, Value, Verdict } from './model.js';
-import { checkField, checkLogLevel, checkNum, checkScript, checkSym, checkWord, implicitIsBitTest } from './check-script.js';
+import type {
+  Chain,
+  Command,
+  Expr,
+  NamedMap,
+  NamedSet,
+  RejectWith,
+  Rule,
+  Script,
+  Stmt,
+  Table,
+  TableRef,
+  Value,
+  Verdict,
+} from './model.js';
+import {
+  checkField,
+  checkLogLevel,
+  checkNum,
+  checkScript,
+  checkSym,
+  checkWord,
+  implicitIsBitTest,
+} from './check-script.js';
 import {
   assertIdentifier,
   COMMENT_MAX_BYTES,
@@ -107,12 +129,19 @@ function mapJson(at: At, map: NamedMap): { [key: string]: Json } {
     map: 'verdict',
     ...(map.interval ? { flags: ['interval'] } : {}),
     ...comment(map.comment),
-    ...(map.elements.length > 0 ? { elem: map.elements.map((e) => [valueJson(e.key), verdictJson(e.verdict)]) } : {}),
+    ...(map.elements.length > 0
+      ? { elem: map.elements.map((e) => [valueJson(e.key), verdictJson(e.verdict)]) }
+      : {}),
   };
 }
 
 function ruleJson(at: At, chain: string, rule: Rule): { [key: string]: Json } {
-  return { ...at, chain: assertIdentifier(chain), expr: rule.stmts.map(stmtJson), ...comment(rule.comment) };
+  return {
+    ...at,
+    chain: assertIdentifier(chain),
+    expr: rule.stmts.map(stmtJson),
+    ...comment(rule.comment),
+  };
 }
 
 function stmtJson(stmt: Stmt): Json {
@@ -129,10 +158,13 @@ function stmtJson(stmt: Stmt): Json {
       // `{"counter": {}}` is refused by 1.0.6 ("Malformed object"); null is an anonymous counter.
       return { counter: null };
     case 'limit':
-      return { limit: { rate: checkNum(stmt.rate), per: stmt.per, burst: checkNum(stmt.burst ?? 5) } };
+      return {
+        limit: { rate: checkNum(stmt.rate), per: stmt.per, burst: checkNum(stmt.burst ?? 5) },
+      };
     case 'log': {
       const log: { [key: string]: Json } = {};
-      if (stmt.prefix !== undefined) log.prefix = sanitizeText(stmt.prefix, LOG_PREFIX_MAX_BYTES, { dollar: true });
+      if (stmt.prefix !== undefined)
+        log.prefix = sanitizeText(stmt.prefix, LOG_PREFIX_MAX_BYTES, { dollar: true });
       if (stmt.group !== undefined) log.group = checkNum(stmt.group);
       if (stmt.level !== undefined) log.level = checkLogLevel(stmt.level);
       return { log };
@@ -151,7 +183,9 @@ function rejectJson(w: RejectWith): Json {
 }
 
 function verdictJson(v: Verdict): Json {
-  return v.kind === 'jump' || v.kind === 'goto' ? { [v.kind]: { target: assertIdentifier(v.chain) } } : { [v.kind]: null };
+  return v.kind === 'jump' || v.kind === 'goto'
+    ? { [v.kind]: { target: assertIdentifier(v.chain) } }
+    : { [v.kind]: null };
 }
 
 function exprJson(e: Expr): Json {
@@ -184,12 +218,14 @@ function valueJson(v: Value): Json {
       // Cannot start with '@' (set reference) or contain '\' (wildcard escape): see checkSym.
       return checkSym(v.value);
     case 'prefix':
-      if (!Number.isInteger(v.len) || v.len < 0 || v.len > 128) throw new NftIdentifierError(String(v.len), 'bad prefix length');
+      if (!Number.isInteger(v.len) || v.len < 0 || v.len > 128)
+        throw new NftIdentifierError(String(v.len), 'bad prefix length');
       return { prefix: { addr: checkSym(v.addr), len: v.len } };
     case 'range':
       return { range: [valueJson(v.from), valueJson(v.to)] };
     case 'set':
-      if (v.elements.length === 0) throw new NftIdentifierError('{}', 'an anonymous set needs elements');
+      if (v.elements.length === 0)
+        throw new NftIdentifierError('{}', 'an anonymous set needs elements');
       return { set: v.elements.map(valueJson) };
     case 'set-ref':
       return `@${assertIdentifier(v.name)}`;
@@ -212,17 +248,20 @@ export function assertJsonScope(doc: NftJson, script: Script): void {
     throw new NftIdentifierError('script', `emitted JSON failed the scope guard: ${why}`);
   };
   for (const [i, item] of doc.nftables.entries()) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) fail(`item ${i} is not an object`);
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      fail(`item ${i} is not an object`);
     const obj = item as { [key: string]: Json };
     const keys = Object.keys(obj);
     if (i === 0 && keys.length === 1 && keys[0] === 'metainfo') continue;
     const verb = keys[0];
-    if (keys.length !== 1 || (verb !== 'add' && verb !== 'delete')) fail(`command ${JSON.stringify(keys)}`);
+    if (keys.length !== 1 || (verb !== 'add' && verb !== 'delete'))
+      fail(`command ${JSON.stringify(keys)}`);
     const body = obj[verb ?? ''] as { [key: string]: { [key: string]: Json } };
     const [kind] = Object.keys(body);
     const target = body[kind ?? ''] ?? {};
     const table = kind === 'table' ? target.name : target.table;
-    if (!tables.has(`${String(target.family)} ${String(table)}`)) fail(`${verb} ${kind} on table ${String(target.family)} ${String(table)}`);
+    if (!tables.has(`${String(target.family)} ${String(table)}`))
+      fail(`${verb} ${kind} on table ${String(target.family)} ${String(table)}`);
     if (verb === 'delete' && kind !== 'table') fail(`delete ${kind}`);
   }
 }

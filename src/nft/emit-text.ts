@@ -3,9 +3,35 @@
 // assertIdentifier; generated literals through checkSym. Must not: emit anything that touches a
 // table the script does not name (no `flush ruleset`), or build a string by concatenating
 // unchecked input. A final guard re-reads the output to enforce that.
-import type { Chain, Command, Expr, NamedMap, NamedSet, RejectWith, Rule, Script, Stmt, Table, Value, Verdict } from './model.js';
-import { checkField, checkLogLevel, checkNum, checkScript, checkSym, checkWord } from './check-script.js';
-import { assertIdentifier, NftIdentifierError, quoteComment, quoteIfname, quoteLogPrefix } from './quote.js';
+import type {
+  Chain,
+  Command,
+  Expr,
+  NamedMap,
+  NamedSet,
+  RejectWith,
+  Rule,
+  Script,
+  Stmt,
+  Table,
+  Value,
+  Verdict,
+} from './model.js';
+import {
+  checkField,
+  checkLogLevel,
+  checkNum,
+  checkScript,
+  checkSym,
+  checkWord,
+} from './check-script.js';
+import {
+  assertIdentifier,
+  NftIdentifierError,
+  quoteComment,
+  quoteIfname,
+  quoteLogPrefix,
+} from './quote.js';
 
 const INDENT = '  ';
 /** Elements per line in named sets / maps: keeps lines short for huge sets (nft parses fine). */
@@ -141,7 +167,9 @@ function chainLines(chain: Chain, out: LineSink): void {
     const b = chain.base;
     const device = b.device !== undefined ? ` device ${quoteIfname(b.device)}` : '';
     // `;` after the policy: a bare `}` right after it is a syntax error (nft-facts §5).
-    out.push(`${pad}type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`);
+    out.push(
+      `${pad}type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`,
+    );
   }
   for (const rule of chain.rules) out.push(pad + ruleText(rule));
   out.push(`${INDENT}}`);
@@ -241,12 +269,14 @@ function valueText(v: Value): string {
     case 'sym':
       return checkSym(v.value);
     case 'prefix':
-      if (!Number.isInteger(v.len) || v.len < 0 || v.len > 128) throw new NftIdentifierError(String(v.len), 'bad prefix length');
+      if (!Number.isInteger(v.len) || v.len < 0 || v.len > 128)
+        throw new NftIdentifierError(String(v.len), 'bad prefix length');
       return `${checkSym(v.addr)}/${v.len}`;
     case 'range':
       return `${valueText(v.from)}-${valueText(v.to)}`;
     case 'set':
-      if (v.elements.length === 0) throw new NftIdentifierError('{}', 'an anonymous set needs elements');
+      if (v.elements.length === 0)
+        throw new NftIdentifierError('{}', 'an anonymous set needs elements');
       return `{ ${v.elements.map(valueText).join(', ')} }`;
     case 'set-ref':
       return `@${assertIdentifier(v.name)}`;

@@ -9,7 +9,12 @@ export function setKeyType(left: Expr): KeyType | null {
   switch (left.kind) {
     case 'payload':
       if (left.field === 'sport' || left.field === 'dport') {
-        return left.proto === 'tcp' || left.proto === 'udp' || left.proto === 'th' || left.proto === 'udplite' || left.proto === 'sctp' || left.proto === 'dccp'
+        return left.proto === 'tcp' ||
+          left.proto === 'udp' ||
+          left.proto === 'th' ||
+          left.proto === 'udplite' ||
+          left.proto === 'sctp' ||
+          left.proto === 'dccp'
           ? 'inet_service'
           : null;
       }

@@ -108,12 +108,37 @@ export type Stmt =
   | { kind: 'ct-mark-set'; value: number }
   | { kind: 'meta-mark-set'; value: number };
 
-export type PayloadProto = 'ether' | 'vlan' | 'arp' | 'ip' | 'ip6' | 'tcp' | 'udp' | 'udplite' | 'sctp' | 'dccp' | 'th' | 'icmp' | 'icmpv6';
+export type PayloadProto =
+  | 'ether'
+  | 'vlan'
+  | 'arp'
+  | 'ip'
+  | 'ip6'
+  | 'tcp'
+  | 'udp'
+  | 'udplite'
+  | 'sctp'
+  | 'dccp'
+  | 'th'
+  | 'icmp'
+  | 'icmpv6';
 
 export type Expr =
   /** e.g. `tcp dport`, `ip saddr`, `ether daddr`, `icmpv6 type`, `arp saddr ip` (field 'saddr ip'). */
   | { kind: 'payload'; proto: PayloadProto; field: string }
-  | { kind: 'meta'; key: 'iifname' | 'oifname' | 'l4proto' | 'protocol' | 'nfproto' | 'pkttype' | 'ibrname' | 'obrname' | 'mark' }
+  | {
+      kind: 'meta';
+      key:
+        | 'iifname'
+        | 'oifname'
+        | 'l4proto'
+        | 'protocol'
+        | 'nfproto'
+        | 'pkttype'
+        | 'ibrname'
+        | 'obrname'
+        | 'mark';
+    }
   | { kind: 'ct'; key: 'state' | 'mark' | 'status' | 'helper' }
   /** `fib saddr type`, `fib daddr type`: address types (broadcast, multicast, local…). */
   | { kind: 'fib'; flags: ('saddr' | 'daddr' | 'iif' | 'oif')[]; result: 'type' | 'oif' }

@@ -66,9 +66,14 @@ export interface SanitizeOptions {
 /** Printable ASCII without `"` and `\`: nothing to replace, one byte per character. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-export function sanitizeText(text: string, maxBytes: number, options: SanitizeOptions = {}): string {
+export function sanitizeText(
+  text: string,
+  maxBytes: number,
+  options: SanitizeOptions = {},
+): string {
   // Fast path (most comments and prefixes): identical result, no regex replacements.
-  if (text.length <= maxBytes && PLAIN.test(text) && !(options.dollar && text.includes('$'))) return text;
+  if (text.length <= maxBytes && PLAIN.test(text) && !(options.dollar && text.includes('$')))
+    return text;
   let clean = text.replace(SPACE_LIKE, ' ').replace(/"/g, "'").replace(UNSAFE, '_');
   if (options.dollar) clean = clean.replace(/\$/g, '_');
   return truncateUtf8(clean, maxBytes);
@@ -120,20 +125,23 @@ export function ifnameContent(name: string, options: IfnameOptions = {}): string
   if (name.length === 0) fail('empty');
   // Linux dev_valid_name(): no '/', ':', whitespace; not "." or "..". `"` and `\` can't be
   // written in nft 1.0.6 strings; control and format characters are never real names.
-  if (/[\s"\\/:\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(name)) fail('contains whitespace, a control character, or one of / : " \\');
+  if (/[\s"\\/:\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(name))
+    fail('contains whitespace, a control character, or one of / : " \\');
   if (name === '.' || name === '..') fail('"." and ".." are not interface names');
   // In libnftables JSON a string starting with '@' is a set reference.
   if (name.startsWith('@')) fail('starts with @');
   if (options.wildcard) {
     if (!name.endsWith('*')) fail('a wildcard name must end in *');
-    if (name.length === 1) fail('a bare * is refused by nft (All-wildcard strings are not supported)');
+    if (name.length === 1)
+      fail('a bare * is refused by nft (All-wildcard strings are not supported)');
     if (byteLength(name) > IFNAME_MAX_BYTES) fail(`longer than ${IFNAME_MAX_BYTES} bytes`);
     return name;
   }
   if (byteLength(name) > IFNAME_MAX_BYTES) fail(`longer than ${IFNAME_MAX_BYTES} bytes`);
   if (name.endsWith('*')) {
     // nft counts the backslash of `\*` against the 16-byte limit.
-    if (byteLength(name) + 1 > IFNAME_MAX_BYTES) fail(`a name ending in a literal * may be at most ${IFNAME_MAX_BYTES - 1} bytes`);
+    if (byteLength(name) + 1 > IFNAME_MAX_BYTES)
+      fail(`a name ending in a literal * may be at most ${IFNAME_MAX_BYTES - 1} bytes`);
     return `${name.slice(0, -1)}\\*`;
   }
   return name;
@@ -172,8 +180,10 @@ const validIdentifiers = new Set<string>();
 export function assertIdentifier(name: string): string {
   // The same chain/set names are checked over and over (every jump, every @set): remember the good ones.
   if (validIdentifiers.has(name)) return name;
-  if (!IDENTIFIER.test(name)) throw new NftIdentifierError(name, 'must match [A-Za-z_][A-Za-z0-9_./-]*');
-  if (byteLength(name) > IDENTIFIER_MAX_BYTES) throw new NftIdentifierError(name, `longer than ${IDENTIFIER_MAX_BYTES} bytes`);
+  if (!IDENTIFIER.test(name))
+    throw new NftIdentifierError(name, 'must match [A-Za-z_][A-Za-z0-9_./-]*');
+  if (byteLength(name) > IDENTIFIER_MAX_BYTES)
+    throw new NftIdentifierError(name, `longer than ${IDENTIFIER_MAX_BYTES} bytes`);
   if (NFT_KEYWORDS.has(name)) throw new NftIdentifierError(name, 'is an nft keyword');
   if (validIdentifiers.size < 1_000_000) validIdentifiers.add(name);
   return name;

@@ -34,19 +34,35 @@ function startOf(text: string): bigint {
 }
 
 /** One address or CIDR item (alias values, ipset entries, rule list items). */
-export function checkCidr(item: ast.AddressItem, diags: Diagnostics, what = 'address'): Cidr | undefined {
+export function checkCidr(
+  item: ast.AddressItem,
+  diags: Diagnostics,
+  what = 'address',
+): Cidr | undefined {
   if (item.kind === 'address-range') {
-    diags.error('range-not-allowed', item.span, `an address range is not allowed in ${what === 'address' ? 'this place' : `an ${what}`}`);
+    diags.error(
+      'range-not-allowed',
+      item.span,
+      `an address range is not allowed in ${what === 'address' ? 'this place' : `an ${what}`}`,
+    );
     return undefined;
   }
   if (!validAddress(item.address, item.family)) {
-    diags.error('invalid-address', item.span, `invalid IPv${item.family} address '${item.address}'`);
+    diags.error(
+      'invalid-address',
+      item.span,
+      `invalid IPv${item.family} address '${item.address}'`,
+    );
     return undefined;
   }
   const max = MAX_LEN[item.family];
   const len = item.prefix?.value ?? max;
   if (len > max) {
-    diags.error('invalid-prefix', item.prefix!.span, `prefix length ${len} is out of range for IPv${item.family} (0..${max})`);
+    diags.error(
+      'invalid-prefix',
+      item.prefix!.span,
+      `prefix length ${len} is out of range for IPv${item.family} (0..${max})`,
+    );
     return undefined;
   }
   const cidr = `${item.address}/${len}`;
@@ -54,26 +70,41 @@ export function checkCidr(item: ast.AddressItem, diags: Diagnostics, what = 'add
   const [netAddr] = network.split('/');
   const given = normalAddress(item.address);
   if (netAddr !== given && len !== max) {
-    diags.error('cidr-host-bits', item.span, `'${item.address}/${len}' has host bits set, did you mean '${netAddr}/${len}'?`);
+    diags.error(
+      'cidr-host-bits',
+      item.span,
+      `'${item.address}/${len}' has host bits set, did you mean '${netAddr}/${len}'?`,
+    );
     return undefined;
   }
   return { family: item.family, addr: netAddr ?? given, len };
 }
 
 /** A rule's address list: one family, no range inside a list (pve-firewall), checked items. */
-export function checkAddressList(list: ast.AddressList, diags: Diagnostics): { family: IpFamily; items: AddrItem[] } | undefined {
+export function checkAddressList(
+  list: ast.AddressList,
+  diags: Diagnostics,
+): { family: IpFamily; items: AddrItem[] } | undefined {
   let ok = true;
   const items: AddrItem[] = [];
   const family = list.items[0]!.family;
   for (const item of list.items) {
     if (item.family !== family) {
-      diags.error('mixed-families', item.span, `address list mixes IPv4 and IPv6 ('${textOf(item)}')`);
+      diags.error(
+        'mixed-families',
+        item.span,
+        `address list mixes IPv4 and IPv6 ('${textOf(item)}')`,
+      );
       ok = false;
       continue;
     }
     if (item.kind === 'address-range') {
       if (list.items.length > 1) {
-        diags.error('range-in-list', item.span, `an address range cannot be part of a list ('${item.from}-${item.to}')`);
+        diags.error(
+          'range-in-list',
+          item.span,
+          `an address range cannot be part of a list ('${item.from}-${item.to}')`,
+        );
         ok = false;
         continue;
       }
@@ -89,9 +120,16 @@ export function checkAddressList(list: ast.AddressList, diags: Diagnostics): { f
   return ok ? { family, items } : undefined;
 }
 
-function checkRange(item: Extract<ast.AddressItem, { kind: 'address-range' }>, diags: Diagnostics): AddrItem | undefined {
+function checkRange(
+  item: Extract<ast.AddressItem, { kind: 'address-range' }>,
+  diags: Diagnostics,
+): AddrItem | undefined {
   if (familyOf(item.to) !== item.family) {
-    diags.error('mixed-families', item.span, `address range mixes IPv4 and IPv6 ('${item.from}-${item.to}')`);
+    diags.error(
+      'mixed-families',
+      item.span,
+      `address range mixes IPv4 and IPv6 ('${item.from}-${item.to}')`,
+    );
     return undefined;
   }
   for (const a of [item.from, item.to]) {
@@ -101,10 +139,19 @@ function checkRange(item: Extract<ast.AddressItem, { kind: 'address-range' }>, d
     }
   }
   if (startOf(item.from) > startOf(item.to)) {
-    diags.error('backwards-address-range', item.span, `address range '${item.from}-${item.to}' runs backwards`);
+    diags.error(
+      'backwards-address-range',
+      item.span,
+      `address range '${item.from}-${item.to}' runs backwards`,
+    );
     return undefined;
   }
-  return { kind: 'range', family: item.family, from: normalAddress(item.from), to: normalAddress(item.to) };
+  return {
+    kind: 'range',
+    family: item.family,
+    from: normalAddress(item.from),
+    to: normalAddress(item.to),
+  };
 }
 
 function familyOf(text: string): IpFamily {

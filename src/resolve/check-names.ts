@@ -11,11 +11,19 @@ export type NameKind = 'alias' | 'ipset' | 'group';
 export function checkName(kind: NameKind, name: Located<string>, diags: Diagnostics): boolean {
   const n = name.value;
   if (!NAME.test(n)) {
-    diags.error(`invalid-${kind}-name`, name.span, `invalid ${kind} name '${n}': use a letter, then letters, digits, '-' or '_' (at least 2 characters)`);
+    diags.error(
+      `invalid-${kind}-name`,
+      name.span,
+      `invalid ${kind} name '${n}': use a letter, then letters, digits, '-' or '_' (at least 2 characters)`,
+    );
     return false;
   }
   if (n.length > MAX[kind]) {
-    diags.error(`invalid-${kind}-name`, name.span, `${kind} name '${n}' is longer than ${MAX[kind]} characters`);
+    diags.error(
+      `invalid-${kind}-name`,
+      name.span,
+      `${kind} name '${n}' is longer than ${MAX[kind]} characters`,
+    );
     return false;
   }
   return true;

@@ -14,12 +14,20 @@ function scopeKeys(scope: OptionScope): string {
     .join(', ');
 }
 
-export function checkOptions(lines: readonly ast.OptionLine[], scope: OptionScope, diags: Diagnostics): OptionValues {
+export function checkOptions(
+  lines: readonly ast.OptionLine[],
+  scope: OptionScope,
+  diags: Diagnostics,
+): OptionValues {
   const values: OptionValues = new Map();
   for (const line of lines) {
     const spec = findOption(scope, line.key.value);
     if (!spec || !spec.pveFirewall) {
-      diags.error('unknown-option', line.key.span, `unknown ${scope} option '${line.key.value}', expected one of ${scopeKeys(scope)}`);
+      diags.error(
+        'unknown-option',
+        line.key.span,
+        `unknown ${scope} option '${line.key.value}', expected one of ${scopeKeys(scope)}`,
+      );
       continue;
     }
     const v = checkValue(spec, line.value, diags);
@@ -28,9 +36,17 @@ export function checkOptions(lines: readonly ast.OptionLine[], scope: OptionScop
   return values;
 }
 
-function bad(diags: Diagnostics, spec: OptionSpec, value: ast.Located<string>, expected: string): undefined {
-  diags.error('invalid-option-value', value.span,
-    `invalid value '${value.value}' for option '${spec.name}', expected ${expected}`);
+function bad(
+  diags: Diagnostics,
+  spec: OptionSpec,
+  value: ast.Located<string>,
+  expected: string,
+): undefined {
+  diags.error(
+    'invalid-option-value',
+    value.span,
+    `invalid value '${value.value}' for option '${spec.name}', expected ${expected}`,
+  );
   return undefined;
 }
 
@@ -44,15 +60,19 @@ function checkValue(spec: OptionSpec, value: ast.Located<string>, diags: Diagnos
     case 'integer': {
       if (!/^\d+$/.test(v)) return bad(diags, spec, value, 'a whole number');
       const n = Number(v);
-      if (t.min !== undefined && n < t.min) return bad(diags, spec, value, `a number of at least ${t.min}`);
-      if (t.max !== undefined && n > t.max) return bad(diags, spec, value, `a number of at most ${t.max}`);
+      if (t.min !== undefined && n < t.min)
+        return bad(diags, spec, value, `a number of at least ${t.min}`);
+      if (t.max !== undefined && n > t.max)
+        return bad(diags, spec, value, `a number of at most ${t.max}`);
       return n;
     }
     case 'enable-timestamp':
       if (!/^\d+$/.test(v)) return bad(diags, spec, value, '0, 1 or a unix timestamp');
       return Number(v);
     case 'enum': {
-      const found = t.values.find((x) => (t.caseInsensitive ? x.toLowerCase() === v.toLowerCase() : x === v));
+      const found = t.values.find((x) =>
+        t.caseInsensitive ? x.toLowerCase() === v.toLowerCase() : x === v,
+      );
       return found ?? bad(diags, spec, value, orList(t.values));
     }
     case 'enum-list': {
@@ -60,7 +80,9 @@ function checkValue(spec: OptionSpec, value: ast.Located<string>, diags: Diagnos
       const items = v.split(',');
       const out: string[] = [];
       for (const item of items) {
-        const found = t.values.find((x) => (t.caseInsensitive ? x.toLowerCase() === item.toLowerCase() : x === item));
+        const found = t.values.find((x) =>
+          t.caseInsensitive ? x.toLowerCase() === item.toLowerCase() : x === item,
+        );
         if (!found) return bad(diags, spec, value, `a comma list of ${orList(t.values)}`);
         out.push(found);
       }
@@ -73,7 +95,10 @@ function checkValue(spec: OptionSpec, value: ast.Located<string>, diags: Diagnos
       return bad(diags, spec, value, orList(Object.keys(LOG_LEVELS)));
     }
     case 'log-ratelimit':
-      return parseRateLimit(v) ?? bad(diags, spec, value, "'enable=0|1,rate=N/second|minute|hour|day,burst=N'");
+      return (
+        parseRateLimit(v) ??
+        bad(diags, spec, value, "'enable=0|1,rate=N/second|minute|hour|day,burst=N'")
+      );
     default:
       return v;
   }
@@ -109,7 +134,8 @@ export function optionValue<T>(values: OptionValues, scope: OptionScope, name: s
   if (values.has(name)) return values.get(name) as T;
   const spec = findOption(scope, name);
   const d = spec?.default ?? null;
-  if (spec?.type.kind === 'log-level') return (typeof d === 'string' ? LOG_LEVELS[d as LogLevelName] : null) as T;
+  if (spec?.type.kind === 'log-level')
+    return (typeof d === 'string' ? LOG_LEVELS[d as LogLevelName] : null) as T;
   if (spec?.type.kind === 'log-ratelimit' && typeof d === 'string') return parseRateLimit(d) as T;
   return d as T;
 }

@@ -47,20 +47,46 @@ function allowedList(scope: FileScope): string {
   return `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
-export function collectDefinitions(file: ast.ConfigFile, scope: FileScope, diags: Diagnostics): Definitions {
-  const defs: Definitions = { scope, aliases: new Map(), ipsets: new Map(), groups: new Map(), options: [], rules: [] };
+export function collectDefinitions(
+  file: ast.ConfigFile,
+  scope: FileScope,
+  diags: Diagnostics,
+): Definitions {
+  const defs: Definitions = {
+    scope,
+    aliases: new Map(),
+    ipsets: new Map(),
+    groups: new Map(),
+    options: [],
+    rules: [],
+  };
   const optionSeen = new Map<string, ast.OptionLine>();
   for (const section of file.sections) {
     if (section.kind === 'unknown-section') {
-      diags.error('unknown-section', section.text.span, `unknown section '${section.text.value}', expected ${allowedList(scope)}`);
+      diags.error(
+        'unknown-section',
+        section.text.span,
+        `unknown section '${section.text.value}', expected ${allowedList(scope)}`,
+      );
       continue;
     }
     if (!ALLOWED[scope].has(section.kind)) {
-      diags.error('section-not-allowed', section.span, `section ${HEADER[section.kind]} is not allowed in a ${scope} file, expected ${allowedList(scope)}`);
+      diags.error(
+        'section-not-allowed',
+        section.span,
+        `section ${HEADER[section.kind]} is not allowed in a ${scope} file, expected ${allowedList(scope)}`,
+      );
       continue;
     }
-    if (section.comment && (section.kind === 'options' || section.kind === 'aliases' || section.kind === 'rules')) {
-      diags.error('header-comment', section.comment.span, `section ${HEADER[section.kind]} takes no comment`);
+    if (
+      section.comment &&
+      (section.kind === 'options' || section.kind === 'aliases' || section.kind === 'rules')
+    ) {
+      diags.error(
+        'header-comment',
+        section.comment.span,
+        `section ${HEADER[section.kind]} takes no comment`,
+      );
     }
     switch (section.kind) {
       case 'options':
@@ -69,9 +95,12 @@ export function collectDefinitions(file: ast.ConfigFile, scope: FileScope, diags
           const key = line.key.value.toLowerCase();
           const first = optionSeen.get(key);
           if (first) {
-            diags.error('duplicate-option', line.key.span, `option '${line.key.value}' is set twice`, [
-              { message: 'first set here', span: first.key.span },
-            ]);
+            diags.error(
+              'duplicate-option',
+              line.key.span,
+              `option '${line.key.value}' is set twice`,
+              [{ message: 'first set here', span: first.key.span }],
+            );
             continue;
           }
           optionSeen.set(key, line);
@@ -85,9 +114,12 @@ export function collectDefinitions(file: ast.ConfigFile, scope: FileScope, diags
           const key = line.name.value.toLowerCase();
           const first = defs.aliases.get(key);
           if (first) {
-            diags.error('duplicate-alias', line.name.span, `alias '${line.name.value}' is defined twice`, [
-              { message: `'${first.name}' is defined here`, span: first.span },
-            ]);
+            diags.error(
+              'duplicate-alias',
+              line.name.span,
+              `alias '${line.name.value}' is defined twice`,
+              [{ message: `'${first.name}' is defined here`, span: first.span }],
+            );
             continue;
           }
           const cidr = checkCidr(line.value, diags, 'alias');
@@ -99,9 +131,12 @@ export function collectDefinitions(file: ast.ConfigFile, scope: FileScope, diags
         const key = section.name.value.toLowerCase();
         const first = defs.ipsets.get(key);
         if (first) {
-          diags.error('duplicate-ipset', section.name.span, `ipset '${section.name.value}' is defined twice`, [
-            { message: `'${first.name.value}' is defined here`, span: first.name.span },
-          ]);
+          diags.error(
+            'duplicate-ipset',
+            section.name.span,
+            `ipset '${section.name.value}' is defined twice`,
+            [{ message: `'${first.name.value}' is defined here`, span: first.name.span }],
+          );
           break;
         }
         defs.ipsets.set(key, section);
@@ -112,9 +147,12 @@ export function collectDefinitions(file: ast.ConfigFile, scope: FileScope, diags
         const key = section.name.value.toLowerCase();
         const first = defs.groups.get(key);
         if (first) {
-          diags.error('duplicate-group', section.name.span, `security group '${section.name.value}' is defined twice`, [
-            { message: `'${first.name.value}' is defined here`, span: first.name.span },
-          ]);
+          diags.error(
+            'duplicate-group',
+            section.name.span,
+            `security group '${section.name.value}' is defined twice`,
+            [{ message: `'${first.name.value}' is defined here`, span: first.name.span }],
+          );
           break;
         }
         defs.groups.set(key, section);

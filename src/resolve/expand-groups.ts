@@ -21,7 +21,11 @@ export class GroupTable {
     const out: ir.Rule[] = [];
     for (const line of section.body) {
       if (line.kind === 'group-ref') {
-        this.diags.error('nested-group', line.keyword.span, 'a security group cannot use another group');
+        this.diags.error(
+          'nested-group',
+          line.keyword.span,
+          'a security group cannot use another group',
+        );
         continue;
       }
       if (line.kind !== 'rule') continue;
@@ -29,7 +33,8 @@ export class GroupTable {
         this.disabled(line);
         continue;
       }
-      for (const r of resolveRule(line, setting, this.diags)) out.push({ ...r, group: section.name.value.toLowerCase() });
+      for (const r of resolveRule(line, setting, this.diags))
+        out.push({ ...r, group: section.name.value.toLowerCase() });
     }
     this.done.set(section, out);
     return out;
@@ -37,10 +42,19 @@ export class GroupTable {
 }
 
 /** `GROUP name [-i iface]` → the group's rules, with the line's interface (host) or NIC (guest). */
-export function expandGroupRef(line: ast.GroupRefLine, setting: RuleSetting, groups: GroupTable, diags: Diagnostics): ir.Rule[] {
+export function expandGroupRef(
+  line: ast.GroupRefLine,
+  setting: RuleSetting,
+  groups: GroupTable,
+  diags: Diagnostics,
+): ir.Rule[] {
   if (line.keyword.value !== 'GROUP' && line.keyword.value.toLowerCase() === 'group') {
     // pve-firewall accepts any case; the Rust reference only `GROUP`. Fine, but say so.
-    diags.warning('group-keyword-case', line.keyword.span, `write '${line.keyword.value}' as 'GROUP' (proxmox-firewall only reads upper case)`);
+    diags.warning(
+      'group-keyword-case',
+      line.keyword.span,
+      `write '${line.keyword.value}' as 'GROUP' (proxmox-firewall only reads upper case)`,
+    );
   }
   if (setting.context === 'vnet' || setting.context === 'group') {
     diags.error('nested-group', line.keyword.span, 'a security group cannot use another group');
@@ -51,7 +65,11 @@ export function expandGroupRef(line: ast.GroupRefLine, setting: RuleSetting, gro
   let ok = true;
   for (const opt of line.options) {
     if (opt.name !== 'iface') {
-      diags.error('group-option-not-allowed', opt.flag.span, `option '${opt.flag.value}' is not allowed on a GROUP line (only -i)`);
+      diags.error(
+        'group-option-not-allowed',
+        opt.flag.span,
+        `option '${opt.flag.value}' is not allowed on a GROUP line (only -i)`,
+      );
       ok = false;
       continue;
     }
@@ -59,7 +77,11 @@ export function expandGroupRef(line: ast.GroupRefLine, setting: RuleSetting, gro
     if (setting.context === 'guest') {
       const m = /^net(\d+)$/.exec(v);
       if (!m || Number(m[1]) > 31) {
-        diags.error('invalid-iface', opt.value.span, `invalid guest interface '${v}', expected net0 … net31`);
+        diags.error(
+          'invalid-iface',
+          opt.value.span,
+          `invalid guest interface '${v}', expected net0 … net31`,
+        );
         ok = false;
       } else nic = Number(m[1]);
     } else if (!HOST_IFACE.test(v) || Buffer.byteLength(v) > 15) {
@@ -69,9 +91,12 @@ export function expandGroupRef(line: ast.GroupRefLine, setting: RuleSetting, gro
   }
   const section = setting.scope.group(line.name);
   if (!section) {
-    if (setting.scope.canJudge('dc')) diags.error('unknown-group', line.name.span, `unknown security group '${line.name.value}'`);
+    if (setting.scope.canJudge('dc'))
+      diags.error('unknown-group', line.name.span, `unknown security group '${line.name.value}'`);
     return [];
   }
   if (!ok) return [];
-  return groups.rules(section).map((r) => ({ ...r, iface: iface ?? r.iface, nic: nic ?? r.nic, origin: r.origin }));
+  return groups
+    .rules(section)
+    .map((r) => ({ ...r, iface: iface ?? r.iface, nic: nic ?? r.nic, origin: r.origin }));
 }

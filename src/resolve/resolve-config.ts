@@ -33,11 +33,18 @@ class RuleResolver {
         this.disabled(line, setting);
         continue;
       }
-      const rules = line.kind === 'group-ref' ? expandGroupRef(line, setting, this.groups, this.diags) : resolveRule(line, setting, this.diags);
+      const rules =
+        line.kind === 'group-ref'
+          ? expandGroupRef(line, setting, this.groups, this.diags)
+          : resolveRule(line, setting, this.diags);
       for (const r of rules) {
         if (r.direction === 'forward' && setting.context !== 'vnet') {
           if (this.opts.reportSkipped && line.kind === 'rule') {
-            this.diags.warning('forward-ignored', line.direction.span, 'FORWARD rules are not compiled (pve-firewall ignores them too)');
+            this.diags.warning(
+              'forward-ignored',
+              line.direction.span,
+              'FORWARD rules are not compiled (pve-firewall ignores them too)',
+            );
           }
           continue;
         }
@@ -52,9 +59,11 @@ class RuleResolver {
     if (setting && line.kind === 'rule') {
       const scratch = new Diagnostics();
       resolveRule(line, setting, scratch);
-      for (const d of scratch.list) this.diags.warning(d.code, d.span, `${d.message} (in a disabled rule)`, d.notes);
+      for (const d of scratch.list)
+        this.diags.warning(d.code, d.span, `${d.message} (in a disabled rule)`, d.notes);
     }
-    if (this.opts.reportSkipped) this.diags.warning('disabled-rule', line.span, 'rule is disabled and not compiled');
+    if (this.opts.reportSkipped)
+      this.diags.warning('disabled-rule', line.span, 'rule is disabled and not compiled');
   }
 }
 
@@ -81,13 +90,30 @@ function hostOptions(values: OptionValues): ir.HostOptions {
   };
 }
 
-const EMPTY_FILE_DEFS = (scope: FileScope): Definitions => ({ scope, aliases: new Map(), ipsets: new Map(), groups: new Map(), options: [], rules: [] });
+const EMPTY_FILE_DEFS = (scope: FileScope): Definitions => ({
+  scope,
+  aliases: new Map(),
+  ipsets: new Map(),
+  groups: new Map(),
+  options: [],
+  rules: [],
+});
 
-export function resolveConfig(input: ResolveInput, diags: Diagnostics, opts: ResolveOptions = {}): ir.Config {
-  const cluster = input.cluster ? collectDefinitions(input.cluster, 'cluster', diags) : EMPTY_FILE_DEFS('cluster');
+export function resolveConfig(
+  input: ResolveInput,
+  diags: Diagnostics,
+  opts: ResolveOptions = {},
+): ir.Config {
+  const cluster = input.cluster
+    ? collectDefinitions(input.cluster, 'cluster', diags)
+    : EMPTY_FILE_DEFS('cluster');
   const ipsets = new IpSetTable(diags);
   const clusterScope = new Scope(cluster, null, null, ipsets, true);
-  const rr = new RuleResolver(diags, new GroupTable(clusterScope, diags, (l) => rr.disabled(l)), opts);
+  const rr = new RuleResolver(
+    diags,
+    new GroupTable(clusterScope, diags, (l) => rr.disabled(l)),
+    opts,
+  );
 
   const cOpts = checkOptions(cluster.options, 'cluster', diags);
   const enable = optionValue<number>(cOpts, 'cluster', 'enable');
@@ -116,7 +142,10 @@ export function resolveConfig(input: ResolveInput, diags: Diagnostics, opts: Res
     name: 'management',
     comment: mgmtSection?.comment?.value ?? null,
     origin: mgmtSection?.name.span ?? null,
-    entries: [...(mgmtSection ? ipsets.entries(mgmtSection, clusterScope) : []), ...localNetwork.map((cidr) => ({ cidr, nomatch: false }))],
+    entries: [
+      ...(mgmtSection ? ipsets.entries(mgmtSection, clusterScope) : []),
+      ...localNetwork.map((cidr) => ({ cidr, nomatch: false })),
+    ],
   });
   const blSection = cluster.ipsets.get('blacklist');
   const blacklist = blSection ? ipsets.get(blSection, 'dc', null, clusterScope) : null;
@@ -127,11 +156,16 @@ export function resolveConfig(input: ResolveInput, diags: Diagnostics, opts: Res
     const defs = collectDefinitions(g.fw, 'guest', diags);
     const scope = new Scope(cluster, defs, g.vmid, ipsets, true);
     for (const section of defs.ipsets.values()) {
-      if (!/^ipfilter-net\d+$/.test(section.name.value.toLowerCase())) ipsets.get(section, 'guest', g.vmid, scope);
+      if (!/^ipfilter-net\d+$/.test(section.name.value.toLowerCase()))
+        ipsets.get(section, 'guest', g.vmid, scope);
     }
     const options = guestOptions(checkOptions(defs.options, 'guest', diags));
     const nics = resolveNics(g.vmid, g.type, g.conf, options, defs, scope, diags);
-    const rules = rr.resolve(defs.rules, { context: 'guest', scope, nics: new Set(nics.map((n) => n.index)) });
+    const rules = rr.resolve(defs.rules, {
+      context: 'guest',
+      scope,
+      nics: new Set(nics.map((n) => n.index)),
+    });
     guests.push({ vmid: g.vmid, type: g.type, options, nics, rules, origin: null });
   }
 
@@ -158,7 +192,11 @@ function corosyncLinks(input: ResolveInput, diags: Diagnostics): ir.Config['coro
   for (const l of me?.links ?? []) {
     const local = parseCidrText(l.address);
     if (!local) {
-      diags.warning('corosync-hostname', undefined, `${conf.file.path}: link ${l.link} of node '${input.nodeName}' is not an IP address ('${l.address}'), no corosync rule for it`);
+      diags.warning(
+        'corosync-hostname',
+        undefined,
+        `${conf.file.path}: link ${l.link} of node '${input.nodeName}' is not an IP address ('${l.address}'), no corosync rule for it`,
+      );
       continue;
     }
     const peers: string[] = [];
@@ -174,11 +212,21 @@ function corosyncLinks(input: ResolveInput, diags: Diagnostics): ir.Config['coro
 }
 
 /** `fwgen check` on one file: every pass that can run with what is known. */
-export function checkFile(file: ast.ConfigFile, scope: FileScope, cluster: ast.ConfigFile | null, diags: Diagnostics): void {
+export function checkFile(
+  file: ast.ConfigFile,
+  scope: FileScope,
+  cluster: ast.ConfigFile | null,
+  diags: Diagnostics,
+): void {
   const clusterKnown = scope === 'cluster' || cluster !== null;
   const own = collectDefinitions(file, scope, diags);
   // The cluster's own diagnostics belong to the cluster file: collect them aside.
-  const clusterDefs = scope === 'cluster' ? own : cluster ? collectDefinitions(cluster, 'cluster', new Diagnostics()) : null;
+  const clusterDefs =
+    scope === 'cluster'
+      ? own
+      : cluster
+        ? collectDefinitions(cluster, 'cluster', new Diagnostics())
+        : null;
   const ipsets = new IpSetTable(scope === 'cluster' ? diags : new Diagnostics());
   const clusterScope = new Scope(clusterDefs, null, null, ipsets, clusterKnown);
   const sink = scope === 'cluster' ? diags : new Diagnostics();

@@ -55,7 +55,11 @@ export function resolveNics(
     const device = n.device ?? `${prefix}${vmid}i${index}`;
     if (Buffer.byteLength(device) > 15) {
       // Linux names are at most 15 bytes: Proxmox could not create this device either.
-      diags.error('nic-name-too-long', n.index.span, `net${index} of guest ${vmid} would be device '${device}', longer than the kernel's 15 bytes`);
+      diags.error(
+        'nic-name-too-long',
+        n.index.span,
+        `net${index} of guest ${vmid} would be device '${device}', longer than the kernel's 15 bytes`,
+      );
       continue;
     }
     const mac = n.mac ? n.mac.value.toLowerCase() : null;
@@ -76,7 +80,8 @@ export function resolveNics(
     const explicit = defs?.ipsets.get(`ipfilter-net${index}`);
     if (explicit || options.ipfilter) {
       const entries: SetEntry[] = explicit ? [...scope.ipsets.entries(explicit, scope)] : [];
-      if (mac) entries.push({ cidr: { family: 6, addr: linkLocalOf(mac), len: 128 }, nomatch: false });
+      if (mac)
+        entries.push({ cidr: { family: 6, addr: linkLocalOf(mac), len: 128 }, nomatch: false });
       entries.push({ cidr: { family: 6, addr: 'fe80::', len: 10 }, nomatch: true });
       for (const a of [nic.ip, nic.ip6]) {
         const c = a ? parseCidrText(a) : undefined;

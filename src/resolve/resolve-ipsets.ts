@@ -49,7 +49,11 @@ export class IpSetTable {
   }
 }
 
-export function checkEntries(section: ast.IpsetSection, lookup: Scope, diags: Diagnostics): SetEntry[] {
+export function checkEntries(
+  section: ast.IpsetSection,
+  lookup: Scope,
+  diags: Diagnostics,
+): SetEntry[] {
   const out: SetEntry[] = [];
   const seen = new Map<string, Span>();
   for (const line of section.body) {
@@ -59,13 +63,19 @@ export function checkEntries(section: ast.IpsetSection, lookup: Scope, diags: Di
     else cidr = checkCidr(line.value, diags, 'ipset entry');
     if (!cidr) continue;
     if (cidr.len === 0) {
-      diags.error('zero-prefix', line.value.span, `an ipset entry cannot cover all addresses ('/0')`);
+      diags.error(
+        'zero-prefix',
+        line.value.span,
+        `an ipset entry cannot cover all addresses ('/0')`,
+      );
       continue;
     }
     const key = `${cidr.addr}/${cidr.len}`;
     const first = seen.get(key);
     if (first) {
-      diags.error('duplicate-ipset-entry', line.value.span, `duplicate ipset entry '${key}'`, [{ message: 'first listed here', span: first }]);
+      diags.error('duplicate-ipset-entry', line.value.span, `duplicate ipset entry '${key}'`, [
+        { message: 'first listed here', span: first },
+      ]);
       continue;
     }
     seen.set(key, line.value.span);
@@ -81,15 +91,18 @@ export function buildIpSet(p: Omit<IpSet, 'v4' | 'v6'> & { entries: SetEntry[] }
 
 /** The addresses that match: for each address, the longest entry containing it decides. */
 export function effective(entries: readonly SetEntry[], family: IpFamily): Cidr[] {
-  const mine = entries.filter((e) => e.cidr.family === family).sort((a, b) => a.cidr.len - b.cidr.len);
+  const mine = entries
+    .filter((e) => e.cidr.family === family)
+    .sort((a, b) => a.cidr.len - b.cidr.len);
   // Entries of one prefix length never overlap (duplicates are refused), so their order does not
   // matter: one merge and one exclude per length, widest first.
   let result: string[] = [];
-  for (let i = 0; i < mine.length; ) {
+  for (let i = 0; i < mine.length;) {
     const len = mine[i]!.cidr.len;
     const add: string[] = [];
     const remove: string[] = [];
-    for (; i < mine.length && mine[i]!.cidr.len === len; i++) (mine[i]!.nomatch ? remove : add).push(`${mine[i]!.cidr.addr}/${len}`);
+    for (; i < mine.length && mine[i]!.cidr.len === len; i++)
+      (mine[i]!.nomatch ? remove : add).push(`${mine[i]!.cidr.addr}/${len}`);
     if (add.length > 0) result = mergeCidr([...result, ...add]);
     if (remove.length > 0) result = excludeCidr(result, remove);
   }

@@ -41,27 +41,52 @@ export interface RuleSetting {
   nics: ReadonlySet<number> | null;
 }
 
-export function resolveRule(line: ast.RuleLine, setting: RuleSetting, outer: Diagnostics): ir.Rule[] {
+export function resolveRule(
+  line: ast.RuleLine,
+  setting: RuleSetting,
+  outer: Diagnostics,
+): ir.Rule[] {
   const diags = new Diagnostics();
   const rules = build(line, setting, diags);
   outer.push(...diags.list);
   return diags.hasErrors ? [] : rules;
 }
 
-function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags: Diagnostics): ir.Rule[] {
+function build(
+  line: ast.RuleLine,
+  { context, scope, nics }: RuleSetting,
+  diags: Diagnostics,
+): ir.Rule[] {
   const direction = line.direction.value.toLowerCase();
   const allowed = DIRECTIONS[context];
   if (!['in', 'out', 'forward'].includes(direction)) {
-    diags.error('unknown-direction', line.direction.span, `unknown direction '${line.direction.value}', expected ${allowed.map((d) => d.toUpperCase()).join(', ').replace(/, (\w+)$/, ' or $1')}`);
+    diags.error(
+      'unknown-direction',
+      line.direction.span,
+      `unknown direction '${line.direction.value}', expected ${allowed
+        .map((d) => d.toUpperCase())
+        .join(', ')
+        .replace(/, (\w+)$/, ' or $1')}`,
+    );
   } else if (!allowed.includes(direction)) {
-    diags.error('direction-not-allowed', line.direction.span, `${direction.toUpperCase()} rules are not allowed in a ${context === 'group' ? 'security group' : `${context} file`}`);
+    diags.error(
+      'direction-not-allowed',
+      line.direction.span,
+      `${direction.toUpperCase()} rules are not allowed in a ${context === 'group' ? 'security group' : `${context} file`}`,
+    );
   }
 
   // Action: ACCEPT/DROP/REJECT exactly (pve-firewall is case-sensitive here), or MACRO(ACTION).
   const verdictTok = line.action.verdict;
   let verdict: ir.Verdict | null = null;
-  if ((VERDICTS as readonly string[]).includes(verdictTok.value)) verdict = verdictTok.value.toLowerCase() as ir.Verdict;
-  else diags.error('unknown-action', verdictTok.span, `unknown action '${verdictTok.value}', expected ACCEPT, DROP or REJECT`);
+  if ((VERDICTS as readonly string[]).includes(verdictTok.value))
+    verdict = verdictTok.value.toLowerCase() as ir.Verdict;
+  else
+    diags.error(
+      'unknown-action',
+      verdictTok.span,
+      `unknown action '${verdictTok.value}', expected ACCEPT, DROP or REJECT`,
+    );
   if (verdict === 'reject' && direction === 'forward') {
     diags.error('forward-reject', verdictTok.span, 'REJECT is not allowed in FORWARD rules');
   }
@@ -69,7 +94,11 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
   if (line.action.kind === 'macro') {
     const m = findMacro(line.action.name.value);
     if (!m || !m.knownToPveFirewall) {
-      diags.error('unknown-macro', line.action.name.span, `unknown macro '${line.action.name.value}'`);
+      diags.error(
+        'unknown-macro',
+        line.action.name.span,
+        `unknown macro '${line.action.name.value}'`,
+      );
     } else {
       macro = { name: m.name, lines: macroLines(m, 'pve-firewall') };
     }
@@ -85,12 +114,21 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
   let dest: ir.AddressMatch | null = null;
   for (const opt of line.options) {
     if (opt.name === null) {
-      diags.error('unknown-rule-option', opt.flag.span, `unknown rule option '${opt.flag.value}', expected -i, -p, -source, -dest, -dport, -sport, -icmp-type or -log`);
+      diags.error(
+        'unknown-rule-option',
+        opt.flag.span,
+        `unknown rule option '${opt.flag.value}', expected -i, -p, -source, -dest, -dport, -sport, -icmp-type or -log`,
+      );
       continue;
     }
     const first = seen.get(opt.name);
     if (first) {
-      diags.error('duplicate-rule-option', opt.flag.span, `option '${opt.flag.value}' is given twice`, [{ message: 'first given here', span: first.flag.span }]);
+      diags.error(
+        'duplicate-rule-option',
+        opt.flag.span,
+        `option '${opt.flag.value}' is given twice`,
+        [{ message: 'first given here', span: first.flag.span }],
+      );
       continue;
     }
     seen.set(opt.name, opt);
@@ -115,7 +153,12 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
       case 'log': {
         const lv = opt.value.value as LogLevelName;
         if (lv in LOG_LEVELS) log = LOG_LEVELS[lv];
-        else diags.error('unknown-log-level', opt.value.span, `unknown log level '${opt.value.value}', expected emerg, alert, crit, err, warning, notice, info, debug or nolog`);
+        else
+          diags.error(
+            'unknown-log-level',
+            opt.value.span,
+            `unknown log level '${opt.value.value}', expected emerg, alert, crit, err, warning, notice, info, debug or nolog`,
+          );
         break;
       }
       case 'source':
@@ -129,7 +172,10 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
 
   // Families fixed by addresses must agree (pve-firewall: "mixed ipv4/ipv6 addresses in rule").
   let family: ir.IpFamily | null = null;
-  for (const [m, opt] of [[source, seen.get('source')], [dest, seen.get('dest')]] as const) {
+  for (const [m, opt] of [
+    [source, seen.get('source')],
+    [dest, seen.get('dest')],
+  ] as const) {
     if (m?.kind !== 'addresses') continue;
     if (family !== null && family !== m.family) {
       diags.error('mixed-families', opt!.span, 'rule mixes IPv4 and IPv6 addresses');
@@ -138,7 +184,18 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
   }
 
   if (diags.hasErrors) return [];
-  const base = { direction: direction as ir.Rule['direction'], verdict: verdict!, iface, nic, source, dest, log, origin: line.span, comment: line.comment?.value ?? null, group: null };
+  const base = {
+    direction: direction as ir.Rule['direction'],
+    verdict: verdict!,
+    iface,
+    nic,
+    source,
+    dest,
+    log,
+    origin: line.span,
+    comment: line.comment?.value ?? null,
+    group: null,
+  };
 
   if (!macro) {
     const m = matchFields(fields, family, diags);
@@ -150,42 +207,73 @@ function build(line: ast.RuleLine, { context, scope, nics }: RuleSetting, diags:
   for (const ml of macro.lines) {
     const merged = mergeMacroLine(fields, ml, macro.name, line, diags);
     if (!merged) continue;
-    const lineFamily: ir.IpFamily | null = ml.family === 'ipv4' ? 4 : ml.family === 'ipv6' ? 6 : null;
+    const lineFamily: ir.IpFamily | null =
+      ml.family === 'ipv4' ? 4 : ml.family === 'ipv6' ? 6 : null;
     if (lineFamily !== null && family !== null && lineFamily !== family) continue; // e.g. Ping's IPv6 line for an IPv4 rule
     const m = matchFields(merged, family ?? lineFamily, diags);
     if (!m) return [];
     out.push(withMatches(base, macro.name, m));
   }
   if (!diags.hasErrors && out.length === 0) {
-    diags.error('macro-family-mismatch', line.action.span, `macro '${macro.name}' has no line for IPv${family} and this rule's addresses`);
+    diags.error(
+      'macro-family-mismatch',
+      line.action.span,
+      `macro '${macro.name}' has no line for IPv${family} and this rule's addresses`,
+    );
   }
   return diags.hasErrors ? [] : out;
 }
 
-function checkIface(value: ast.Located<string>, context: RuleContext, nics: ReadonlySet<number> | null, diags: Diagnostics) {
+function checkIface(
+  value: ast.Located<string>,
+  context: RuleContext,
+  nics: ReadonlySet<number> | null,
+  diags: Diagnostics,
+) {
   const v = value.value;
   if (context === 'group' || context === 'vnet') {
-    diags.error('iface-not-allowed', value.span, `-i is not allowed in ${context === 'group' ? 'security group' : 'vnet'} rules`);
+    diags.error(
+      'iface-not-allowed',
+      value.span,
+      `-i is not allowed in ${context === 'group' ? 'security group' : 'vnet'} rules`,
+    );
     return undefined;
   }
   if (context === 'guest') {
     const m = /^net(\d+)$/.exec(v);
     if (!m || Number(m[1]) > 31) {
-      diags.error('invalid-iface', value.span, `invalid guest interface '${v}', expected net0 … net31`);
+      diags.error(
+        'invalid-iface',
+        value.span,
+        `invalid guest interface '${v}', expected net0 … net31`,
+      );
       return undefined;
     }
     const n = Number(m[1]);
-    if (nics && !nics.has(n)) diags.warning('unknown-nic', value.span, `the guest has no network device '${v}': this rule never applies`);
+    if (nics && !nics.has(n))
+      diags.warning(
+        'unknown-nic',
+        value.span,
+        `the guest has no network device '${v}': this rule never applies`,
+      );
     return { iface: null, nic: n };
   }
   if (!HOST_IFACE.test(v) || Buffer.byteLength(v) > 15) {
-    diags.error('invalid-iface', value.span, `invalid interface name '${v}'${v.includes(':') ? ' (an alias label has no packets of its own: use the device name)' : ''}`);
+    diags.error(
+      'invalid-iface',
+      value.span,
+      `invalid interface name '${v}'${v.includes(':') ? ' (an alias label has no packets of its own: use the device name)' : ''}`,
+    );
     return undefined;
   }
   return { iface: v, nic: null };
 }
 
-function resolveAddress(spec: ast.AddressSpec, scope: Scope, diags: Diagnostics): ir.AddressMatch | undefined {
+function resolveAddress(
+  spec: ast.AddressSpec,
+  scope: Scope,
+  diags: Diagnostics,
+): ir.AddressMatch | undefined {
   switch (spec.kind) {
     case 'ipset-ref': {
       const set = scope.ipset(spec, diags);
@@ -193,7 +281,9 @@ function resolveAddress(spec: ast.AddressSpec, scope: Scope, diags: Diagnostics)
     }
     case 'alias-ref': {
       const a = scope.alias(spec, diags);
-      return a ? { kind: 'addresses', family: a.cidr.family, items: [{ kind: 'cidr', ...a.cidr }] } : undefined;
+      return a
+        ? { kind: 'addresses', family: a.cidr.family, items: [{ kind: 'cidr', ...a.cidr }] }
+        : undefined;
     }
     case 'address-list': {
       const l = checkAddressList(spec, diags);
@@ -202,7 +292,13 @@ function resolveAddress(spec: ast.AddressSpec, scope: Scope, diags: Diagnostics)
   }
 }
 
-function mergeMacroLine(fields: Fields, ml: MacroLine, name: string, line: ast.RuleLine, diags: Diagnostics): Fields | undefined {
+function mergeMacroLine(
+  fields: Fields,
+  ml: MacroLine,
+  name: string,
+  line: ast.RuleLine,
+  diags: Diagnostics,
+): Fields | undefined {
   const out: Fields = { ...fields };
   const pairs: [keyof Fields, string | undefined, string][] = [
     ['proto', ml.proto, '-p'],
@@ -215,18 +311,27 @@ function mergeMacroLine(fields: Fields, ml: MacroLine, name: string, line: ast.R
     const mine = fields[key];
     const mineText = mine === null ? null : 'list' in mine ? textOfPorts(mine.list) : mine.text;
     if (mine !== null && mineText !== macroValue) {
-      diags.error('macro-conflict', mine.span, `${flag} is already set by macro '${name}' (${macroValue})`);
+      diags.error(
+        'macro-conflict',
+        mine.span,
+        `${flag} is already set by macro '${name}' (${macroValue})`,
+      );
       return undefined;
     }
     // Macro values are trusted data; give them the action's span for any message about them.
-    if (key === 'dport' || key === 'sport') out[key] = { list: portsFromMacro(macroValue, line.action.span), span: line.action.span };
+    if (key === 'dport' || key === 'sport')
+      out[key] = { list: portsFromMacro(macroValue, line.action.span), span: line.action.span };
     else out[key] = { text: macroValue, span: line.action.span };
   }
   return out;
 }
 
 function textOfPorts(list: ast.PortList): string {
-  return list.items.map((i) => (i.kind === 'port' ? i.text : i.kind === 'port-range' ? `${i.from}:${i.to}` : i.name)).join(',');
+  return list.items
+    .map((i) =>
+      i.kind === 'port' ? i.text : i.kind === 'port-range' ? `${i.from}:${i.to}` : i.name,
+    )
+    .join(',');
 }
 
 function portsFromMacro(text: string, span: Span): ast.PortList {
@@ -242,7 +347,11 @@ function portsFromMacro(text: string, span: Span): ast.PortList {
 type Matches = Pick<ir.Rule, 'proto' | 'dport' | 'sport' | 'family'>;
 
 /** `{ ...base, macro, ...m }` written out: object spreads were most of resolving a rule line. */
-function withMatches(base: Omit<ir.Rule, 'macro' | keyof Matches>, macro: string | null, m: Matches): ir.Rule {
+function withMatches(
+  base: Omit<ir.Rule, 'macro' | keyof Matches>,
+  macro: string | null,
+  m: Matches,
+): ir.Rule {
   return {
     direction: base.direction,
     verdict: base.verdict,
@@ -263,7 +372,11 @@ function withMatches(base: Omit<ir.Rule, 'macro' | keyof Matches>, macro: string
 }
 
 /** proto, ports and ICMP type → IR, with pve-firewall's checks. */
-function matchFields(f: Fields, family: ir.IpFamily | null, diags: Diagnostics): Matches | undefined {
+function matchFields(
+  f: Fields,
+  family: ir.IpFamily | null,
+  diags: Diagnostics,
+): Matches | undefined {
   let proto: ir.Proto | null = null;
   let fam = family;
   if (f.proto) {
@@ -272,11 +385,17 @@ function matchFields(f: Fields, family: ir.IpFamily | null, diags: Diagnostics):
       diags.error('unknown-protocol', f.proto.span, `unknown protocol '${f.proto.text}'`);
       return undefined;
     }
-    const icmpFam = icmpFamilyOfProto(f.proto.text) ?? (p.number === 1 ? 'icmp' : p.number === 58 ? 'icmpv6' : undefined);
+    const icmpFam =
+      icmpFamilyOfProto(f.proto.text) ??
+      (p.number === 1 ? 'icmp' : p.number === 58 ? 'icmpv6' : undefined);
     if (icmpFam) {
       const pf: ir.IpFamily = icmpFam === 'icmp' ? 4 : 6;
       if (fam !== null && fam !== pf) {
-        diags.error('mixed-families', f.proto.span, `protocol '${f.proto.text}' is IPv${pf} but the rule's addresses are IPv${fam}`);
+        diags.error(
+          'mixed-families',
+          f.proto.span,
+          `protocol '${f.proto.text}' is IPv${pf} but the rule's addresses are IPv${fam}`,
+        );
         return undefined;
       }
       fam = pf;
@@ -288,26 +407,45 @@ function matchFields(f: Fields, family: ir.IpFamily | null, diags: Diagnostics):
   if (f.icmpType) {
     const icmpFam = f.proto ? icmpFamilyOfProto(f.proto.text) : undefined;
     if (!icmpFam || proto?.kind !== 'icmp') {
-      diags.error('icmp-type-without-icmp', f.icmpType.span, '-icmp-type needs -p icmp, icmpv6 or ipv6-icmp');
+      diags.error(
+        'icmp-type-without-icmp',
+        f.icmpType.span,
+        '-icmp-type needs -p icmp, icmpv6 or ipv6-icmp',
+      );
       return undefined;
     }
     if (f.dport) {
-      diags.error('icmp-type-with-dport', f.dport.span, '-dport cannot be combined with -icmp-type');
+      diags.error(
+        'icmp-type-with-dport',
+        f.dport.span,
+        '-dport cannot be combined with -icmp-type',
+      );
       return undefined;
     }
     const t = findIcmpType(icmpFam, f.icmpType.text);
     if (!t || !t.pveFirewall) {
-      diags.error('unknown-icmp-type', f.icmpType.span, `unknown ${icmpFam === 'icmp' ? 'ICMP' : 'ICMPv6'} type '${f.icmpType.text}'`);
+      diags.error(
+        'unknown-icmp-type',
+        f.icmpType.span,
+        `unknown ${icmpFam === 'icmp' ? 'ICMP' : 'ICMPv6'} type '${f.icmpType.text}'`,
+      );
       return undefined;
     }
     proto.type = t.nftType === null ? null : { type: t.nftType, code: t.nftCode ?? null };
   }
   let dport: ir.PortRange[] | null = null;
   let sport: ir.PortRange[] | null = null;
-  for (const [key, field] of [['dport', f.dport], ['sport', f.sport]] as const) {
+  for (const [key, field] of [
+    ['dport', f.dport],
+    ['sport', f.sport],
+  ] as const) {
     if (!field) continue;
     if (!f.proto) {
-      diags.error('ports-without-protocol', field.span, `-${key} needs a protocol with ports (-p tcp, udp, udplite, dccp or sctp)`);
+      diags.error(
+        'ports-without-protocol',
+        field.span,
+        `-${key} needs a protocol with ports (-p tcp, udp, udplite, dccp or sctp)`,
+      );
       return undefined;
     }
     // Legacy pve-firewall form: `-p icmp -dport echo-request` names an ICMP type.
@@ -319,7 +457,11 @@ function matchFields(f: Fields, family: ir.IpFamily | null, diags: Diagnostics):
       continue;
     }
     if (!protocolHasPorts(f.proto.text)) {
-      diags.error('ports-without-protocol', field.span, `protocol '${f.proto.text}' has no ports; -${key} needs tcp, udp, udplite, dccp or sctp`);
+      diags.error(
+        'ports-without-protocol',
+        field.span,
+        `protocol '${f.proto.text}' has no ports; -${key} needs tcp, udp, udplite, dccp or sctp`,
+      );
       return undefined;
     }
     const ranges = checkPorts(field.list, diags);
@@ -330,24 +472,41 @@ function matchFields(f: Fields, family: ir.IpFamily | null, diags: Diagnostics):
   return { proto, dport, sport, family: fam };
 }
 
-function legacyIcmp(list: ast.PortList, family: 'icmp' | 'icmpv6', diags: Diagnostics): ir.IcmpMatch | null | undefined {
+function legacyIcmp(
+  list: ast.PortList,
+  family: 'icmp' | 'icmpv6',
+  diags: Diagnostics,
+): ir.IcmpMatch | null | undefined {
   if (list.items.length !== 1) {
-    diags.error('invalid-icmp-type', list.span, 'an ICMP type in -dport must be a single type name or number');
+    diags.error(
+      'invalid-icmp-type',
+      list.span,
+      'an ICMP type in -dport must be a single type name or number',
+    );
     return undefined;
   }
   const item = list.items[0]!;
   if (item.kind === 'port') {
     if (item.port > 255) {
-      diags.error('invalid-icmp-type', item.span, `ICMP type ${item.port} is out of range (0..255)`);
+      diags.error(
+        'invalid-icmp-type',
+        item.span,
+        `ICMP type ${item.port} is out of range (0..255)`,
+      );
       return undefined;
     }
     return { type: item.port, code: null };
   }
   if (item.kind === 'port-name') {
     const t = findIcmpType(family, item.name);
-    if (t && t.pveFirewall) return t.nftType === null ? null : { type: t.nftType, code: t.nftCode ?? null };
+    if (t && t.pveFirewall)
+      return t.nftType === null ? null : { type: t.nftType, code: t.nftCode ?? null };
   }
-  diags.error('unknown-icmp-type', item.span, `unknown ${family === 'icmp' ? 'ICMP' : 'ICMPv6'} type '${item.kind === 'port-name' ? item.name : `${item.from}:${item.to}`}'`);
+  diags.error(
+    'unknown-icmp-type',
+    item.span,
+    `unknown ${family === 'icmp' ? 'ICMP' : 'ICMPv6'} type '${item.kind === 'port-name' ? item.name : `${item.from}:${item.to}`}'`,
+  );
   return undefined;
 }
 

@@ -58,7 +58,12 @@ export class Scope {
     if ((scope === null || scope === 'dc') && this.cluster?.ipsets.has(name)) {
       return this.ipsets.get(this.cluster.ipsets.get(name)!, 'dc', null, this.clusterOnly());
     }
-    if (this.canJudge(scope)) diags.error('unknown-ipset', ref.span, `unknown ipset '${ref.scope ? `${ref.scope.value}/` : ''}${ref.name.value}'`);
+    if (this.canJudge(scope))
+      diags.error(
+        'unknown-ipset',
+        ref.span,
+        `unknown ipset '${ref.scope ? `${ref.scope.value}/` : ''}${ref.name.value}'`,
+      );
     return undefined;
   }
 

@@ -17,7 +17,8 @@ export interface ConfigFile {
   sections: Section[];
 }
 
-export type Section = OptionsSection | AliasesSection | IpsetSection | RulesSection | GroupSection | UnknownSection;
+export type Section =
+  OptionsSection | AliasesSection | IpsetSection | RulesSection | GroupSection | UnknownSection;
 
 /** `[OPTIONS]`, `[ALIASES]`, `[RULES]` (any case) */
 interface SectionHeader {
@@ -131,7 +132,8 @@ export type Action =
   /** SSH(ACCEPT) */
   | { kind: 'macro'; span: Span; name: Located<string>; verdict: Located<string> };
 
-export type OptionName = 'iface' | 'proto' | 'dport' | 'sport' | 'source' | 'dest' | 'log' | 'icmp-type';
+export type OptionName =
+  'iface' | 'proto' | 'dport' | 'sport' | 'source' | 'dest' | 'log' | 'icmp-type';
 
 interface OptionBase {
   kind: 'rule-option';
@@ -190,7 +192,7 @@ export type AddressItem =
 // net0: virtio=BC:24:11:00:01:00,bridge=vmbr0,firewall=1,tag=10
 export interface GuestConf {
   kind: 'guest-conf';
-  file: import('../diag/span.js').SourceFile;
+  file: SourceFile;
   nics: NicConf[];
 }
 
@@ -220,7 +222,7 @@ export interface NicConf {
 
 export interface CorosyncConf {
   kind: 'corosync-conf';
-  file: import('../diag/span.js').SourceFile;
+  file: SourceFile;
   /** totem.transport (`knet` by default; `udp` = multicast) */
   transport: string | null;
   nodes: CorosyncNode[];

@@ -29,9 +29,14 @@ export function parseCorosyncConf(file: SourceFile, diags: Diagnostics): ast.Cor
       }
       links.sort((a, b) => a.link - b.link);
       // PVE::Corosync names a node by `name`, falling back to ring0_addr (old configs).
-      const name = node.pairs.find((p) => p.key === 'name')?.value ?? links.find((l) => l.link === 0)?.address;
+      const name =
+        node.pairs.find((p) => p.key === 'name')?.value ?? links.find((l) => l.link === 0)?.address;
       if (name === undefined) {
-        diags.warning('corosync-node-without-name', node.span, `corosync node without 'name' or 'ring0_addr', ignored`);
+        diags.warning(
+          'corosync-node-without-name',
+          node.span,
+          `corosync node without 'name' or 'ring0_addr', ignored`,
+        );
         continue;
       }
       nodes.push({ name, links });
@@ -51,7 +56,8 @@ function parseBlocks(file: SourceFile, diags: Diagnostics): Block {
     offset += raw.length + 1;
     const text = raw.replace(/\r$/, '');
     if (/^\s*#/.test(text)) return;
-    const span = (from: number, to: number): Span => spanAt(file, lineOffset + from, i + 1, from + 1, to - from);
+    const span = (from: number, to: number): Span =>
+      spanAt(file, lineOffset + from, i + 1, from + 1, to - from);
     let col = 0;
     while (col < text.length) {
       const rest = text.slice(col);
@@ -62,7 +68,12 @@ function parseBlocks(file: SourceFile, diags: Diagnostics): Block {
       }
       const open = /^([^\s{}:]+)\s*\{/.exec(rest);
       if (open) {
-        const block: Block = { name: open[1]!, span: span(col, col + open[0].length), pairs: [], blocks: [] };
+        const block: Block = {
+          name: open[1]!,
+          span: span(col, col + open[0].length),
+          pairs: [],
+          blocks: [],
+        };
         stack[stack.length - 1]!.blocks.push(block);
         stack.push(block);
         col += open[0].length;
@@ -76,13 +87,20 @@ function parseBlocks(file: SourceFile, diags: Diagnostics): Block {
       }
       const pair = /^([^\s{}:]+)\s*:\s*([^{}]*?)\s*(?=\}|$)/.exec(rest);
       if (pair) {
-        stack[stack.length - 1]!.pairs.push({ key: pair[1]!, value: pair[2]!, span: span(col, col + pair[0].length) });
+        stack[stack.length - 1]!.pairs.push({
+          key: pair[1]!,
+          value: pair[2]!,
+          span: span(col, col + pair[0].length),
+        });
         col += pair[0].length;
         continue;
       }
       const token = /^[^\s]*/.exec(rest)![0];
-      diags.error('corosync-syntax', span(col, col + Math.max(1, token.length)),
-        `unexpected '${token}', expected 'key: value', 'name {' or '}'`);
+      diags.error(
+        'corosync-syntax',
+        span(col, col + Math.max(1, token.length)),
+        `unexpected '${token}', expected 'key: value', 'name {' or '}'`,
+      );
       return;
     }
   });
@@ -92,7 +110,13 @@ function parseBlocks(file: SourceFile, diags: Diagnostics): Block {
   return top;
 }
 
-function spanAt(file: SourceFile, offset: number, line: number, column: number, length: number): Span {
+function spanAt(
+  file: SourceFile,
+  offset: number,
+  line: number,
+  column: number,
+  length: number,
+): Span {
   const start: Pos = { offset, line, column };
   const end: Pos = { offset: offset + length, line, column: column + length };
   return { file, start, end };

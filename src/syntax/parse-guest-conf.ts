@@ -9,8 +9,20 @@ const MAX_NIC_INDEX = 31;
 
 /** qemu-server's NIC models (PVE::QemuServer::Network $nic_model_list); any `key=MAC` also counts. */
 const QEMU_MODELS = new Set([
-  'e1000', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'i82551', 'i82557b',
-  'i82559er', 'ne2k_isa', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio', 'vmxnet3',
+  'e1000',
+  'e1000-82540em',
+  'e1000-82544gc',
+  'e1000-82545em',
+  'e1000e',
+  'i82551',
+  'i82557b',
+  'i82559er',
+  'ne2k_isa',
+  'ne2k_pci',
+  'pcnet',
+  'rtl8139',
+  'virtio',
+  'vmxnet3',
 ]);
 
 const MAC_SHAPE = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
@@ -19,7 +31,14 @@ const UNICAST_MAC = /^[0-9a-f][02468ace](?::[0-9a-f]{2}){5}$/i;
 
 /** PVE's boolean property values (JSONSchema `boolean`: 1|0|on|off|yes|no|true|false). */
 const BOOLEANS: Record<string, boolean> = {
-  '1': true, on: true, yes: true, true: true, '0': false, off: false, no: false, false: false,
+  '1': true,
+  on: true,
+  yes: true,
+  true: true,
+  '0': false,
+  off: false,
+  no: false,
+  false: false,
 };
 
 /** A `key=value` item of a net line with the spans of its parts. */
@@ -30,7 +49,11 @@ interface Item {
 }
 type Located = ast.Located<string>;
 
-export function parseGuestConf(file: SourceFile, type: 'qemu' | 'lxc', diags: Diagnostics): ast.GuestConf {
+export function parseGuestConf(
+  file: SourceFile,
+  type: 'qemu' | 'lxc',
+  diags: Diagnostics,
+): ast.GuestConf {
   const nics: ast.NicConf[] = [];
   const seen = new Map<number, ast.NicConf>();
   for (const line of lines(file)) {
@@ -42,18 +65,35 @@ export function parseGuestConf(file: SourceFile, type: 'qemu' | 'lxc', diags: Di
     const keySpan = at(line, lead.length, lead.length + key.length);
     const index = Number(digits);
     if (index > MAX_NIC_INDEX || digits.length > 2) {
-      diags.error('invalid-nic', keySpan, `NIC index ${digits} is out of range, expected net0 to net${MAX_NIC_INDEX}`);
+      diags.error(
+        'invalid-nic',
+        keySpan,
+        `NIC index ${digits} is out of range, expected net0 to net${MAX_NIC_INDEX}`,
+      );
       continue;
     }
-    const bodyStart = lead.length + key.length + line.text.slice(lead.length + key.length).indexOf(':') + 1 + gap.length;
+    const bodyStart =
+      lead.length +
+      key.length +
+      line.text.slice(lead.length + key.length).indexOf(':') +
+      1 +
+      gap.length;
     const lineSpan = at(line, lead.length, bodyStart + body.length);
     if (body === '') {
       diags.error('invalid-nic', lineSpan, `empty ${key} line`);
       continue;
     }
     const nic: ast.NicConf = {
-      kind: 'nic', span: lineSpan, index: { value: index, span: keySpan }, model: null, mac: null,
-      bridge: null, firewall: false, tag: null, ip: null, ip6: null,
+      kind: 'nic',
+      span: lineSpan,
+      index: { value: index, span: keySpan },
+      model: null,
+      mac: null,
+      bridge: null,
+      firewall: false,
+      tag: null,
+      ip: null,
+      ip6: null,
     };
     readItems(items(line, bodyStart, body), type, nic, diags);
     const previous = seen.get(index);
@@ -81,14 +121,19 @@ function readItems(list: Item[], type: 'qemu' | 'lxc', nic: ast.NicConf, diags: 
         keys.add('model');
         return;
       }
-      const what = item.value.value === '' ? 'empty item' : `'${item.value.value}' is not a key=value item`;
+      const what =
+        item.value.value === '' ? 'empty item' : `'${item.value.value}' is not a key=value item`;
       diags.error('invalid-nic', item.span, what);
       return;
     }
     const key = item.key.value;
     const slot = type === 'qemu' && isModelKey(key, item.value.value) ? 'model' : key;
     if (keys.has(slot)) {
-      diags.error('invalid-nic', item.span, slot === 'model' ? `a second NIC model '${key}'` : `duplicate key '${key}'`);
+      diags.error(
+        'invalid-nic',
+        item.span,
+        slot === 'model' ? `a second NIC model '${key}'` : `duplicate key '${key}'`,
+      );
       return;
     }
     keys.add(slot);
@@ -110,7 +155,13 @@ function isModelKey(key: string, value: string): boolean {
   return key === 'model' || QEMU_MODELS.has(key) || (key !== 'macaddr' && MAC_SHAPE.test(value));
 }
 
-function readItem(key: string, item: Item, type: 'qemu' | 'lxc', nic: ast.NicConf, diags: Diagnostics): void {
+function readItem(
+  key: string,
+  item: Item,
+  type: 'qemu' | 'lxc',
+  nic: ast.NicConf,
+  diags: Diagnostics,
+): void {
   const { value } = item;
   switch (key) {
     case 'macaddr':
@@ -125,13 +176,23 @@ function readItem(key: string, item: Item, type: 'qemu' | 'lxc', nic: ast.NicCon
       return;
     case 'firewall': {
       const on = BOOLEANS[value.value.toLowerCase()];
-      if (on === undefined) diags.error('invalid-nic', value.span, `invalid firewall flag '${value.value}', expected 0 or 1`);
+      if (on === undefined)
+        diags.error(
+          'invalid-nic',
+          value.span,
+          `invalid firewall flag '${value.value}', expected 0 or 1`,
+        );
       else nic.firewall = on;
       return;
     }
     case 'tag': {
       const n = /^\d{1,4}$/.test(value.value) ? Number(value.value) : NaN;
-      if (!(n >= 1 && n <= 4094)) diags.error('invalid-nic', value.span, `invalid VLAN tag '${value.value}', expected 1 to 4094`);
+      if (!(n >= 1 && n <= 4094))
+        diags.error(
+          'invalid-nic',
+          value.span,
+          `invalid VLAN tag '${value.value}', expected 1 to 4094`,
+        );
       else nic.tag = { value: n, span: value.span };
       return;
     }
@@ -141,7 +202,11 @@ function readItem(key: string, item: Item, type: 'qemu' | 'lxc', nic: ast.NicCon
       return;
     case 'type':
       if (type === 'lxc' && value.value !== 'veth') {
-        diags.error('invalid-nic', value.span, `unknown container NIC type '${value.value}', expected veth`);
+        diags.error(
+          'invalid-nic',
+          value.span,
+          `unknown container NIC type '${value.value}', expected veth`,
+        );
       }
       return;
     default:
@@ -159,11 +224,19 @@ function setMac(nic: ast.NicConf, item: Item, diags: Diagnostics): void {
 
 function checkMac(value: Located, diags: Diagnostics): Located | null {
   if (!MAC_SHAPE.test(value.value)) {
-    diags.error('invalid-mac', value.span, `invalid MAC address '${value.value}', expected six hex pairs such as BC:24:11:00:00:01`);
+    diags.error(
+      'invalid-mac',
+      value.span,
+      `invalid MAC address '${value.value}', expected six hex pairs such as BC:24:11:00:00:01`,
+    );
     return null;
   }
   if (!UNICAST_MAC.test(value.value)) {
-    diags.error('invalid-mac', value.span, `'${value.value}' is a multicast MAC address, a NIC needs a unicast one`);
+    diags.error(
+      'invalid-mac',
+      value.span,
+      `'${value.value}' is a multicast MAC address, a NIC needs a unicast one`,
+    );
     return null;
   }
   return value;
@@ -190,7 +263,11 @@ function lines(file: SourceFile): Line[] {
 }
 
 function at(line: Line, from: number, to: number): Span {
-  const pos = (col: number): Pos => ({ offset: line.offset + col, line: line.number, column: col + 1 });
+  const pos = (col: number): Pos => ({
+    offset: line.offset + col,
+    line: line.number,
+    column: col + 1,
+  });
   return { file: line.file, start: pos(from), end: pos(to) };
 }
 
@@ -205,7 +282,10 @@ function items(line: Line, start: number, body: string): Item[] {
       out.push({ span, key: null, value: { value: part.trim(), span } });
     } else {
       const key = { value: part.slice(0, eq).trim(), span: at(line, col, col + eq) };
-      const value = { value: part.slice(eq + 1).trim(), span: at(line, col + eq + 1, col + part.length) };
+      const value = {
+        value: part.slice(eq + 1).trim(),
+        span: at(line, col + eq + 1, col + part.length),
+      };
       out.push({ span, key, value });
     }
     col += part.length + 1;

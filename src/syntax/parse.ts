@@ -28,18 +28,29 @@ export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile 
   const input = file.text.endsWith('\n') ? file.text : `${file.text}\n`;
   let tree: ast.ConfigFile;
   try {
-    tree = parse(input, { grammarSource: file, spans: { OffsetSpan, SelfSpan, LocatedSpan, file, limit: file.text.length } }) as ast.ConfigFile;
+    tree = parse(input, {
+      grammarSource: file,
+      spans: { OffsetSpan, SelfSpan, LocatedSpan, file, limit: file.text.length },
+    }) as ast.ConfigFile;
   } catch (e) {
     // The grammar reads any text (bad lines become nodes); this is the last line of defence.
     if (!(e instanceof PegSyntaxError)) throw e;
     const at = Math.min(e.location.start.offset, file.text.length);
     const span = { file, start: e.location.start, end: e.location.start };
-    diags.error('syntax-error', at === e.location.start.offset ? span : undefined, 'cannot read this file');
+    diags.error(
+      'syntax-error',
+      at === e.location.start.offset ? span : undefined,
+      'cannot read this file',
+    );
     return { kind: 'config-file', file, preamble: [], sections: [] };
   }
   for (const line of tree.preamble) {
     if (line.kind === 'bad-line') {
-      diags.error('no-section', line.span, 'line outside of any section, expected a section header such as [RULES]');
+      diags.error(
+        'no-section',
+        line.span,
+        'line outside of any section, expected a section header such as [RULES]',
+      );
     }
   }
   for (const section of tree.sections) {
@@ -55,7 +66,11 @@ export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile 
 /** Re-parse one bad line alone to find where it goes wrong and what was expected there. */
 function reportBadLine(line: ast.BadLine, rule: LineRule, diags: Diagnostics): void {
   try {
-    parse(line.text, { grammarSource: line.span.file, startRule: rule, spans: { OffsetSpan, SelfSpan, LocatedSpan, file: line.span.file, limit: Infinity } });
+    parse(line.text, {
+      grammarSource: line.span.file,
+      startRule: rule,
+      spans: { OffsetSpan, SelfSpan, LocatedSpan, file: line.span.file, limit: Infinity },
+    });
   } catch (e) {
     if (!(e instanceof PegSyntaxError)) throw e;
     const at = e.location.start.offset;
@@ -69,9 +84,17 @@ function reportBadLine(line: ast.BadLine, rule: LineRule, diags: Diagnostics): v
 function tokenSpan(line: ast.BadLine, at: number): Span {
   const rest = line.text.slice(at);
   const len = Math.max(1, /^[^\s]*/.exec(rest)?.[0].length ?? 1);
-  const start = { offset: line.span.start.offset + at, line: line.span.start.line, column: line.span.start.column + at };
+  const start = {
+    offset: line.span.start.offset + at,
+    line: line.span.start.line,
+    column: line.span.start.column + at,
+  };
   const n = Math.min(len, Math.max(0, line.text.length - at));
-  return { file: line.span.file, start, end: { ...start, offset: start.offset + n, column: start.column + n } };
+  return {
+    file: line.span.file,
+    start,
+    end: { ...start, offset: start.offset + n, column: start.column + n },
+  };
 }
 
 function syntaxMessage(text: string, at: number, e: PegSyntaxError, rule: LineRule): string {

@@ -30,12 +30,15 @@ describe('acquireLock', () => {
     };
     await Promise.all([job('a', 100), job('b', 10), job('c', 10)]);
     // Never two inside at once: every "in" is followed by its own "out".
-    for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i]!.replace('in', 'out'));
+    for (let i = 0; i < order.length; i += 2)
+      expect(order[i + 1]).toBe(order[i]!.replace('in', 'out'));
   });
 
   it('writes the pid into the lock file and removes it on release', async () => {
     const lock = await acquireLock(dir);
-    expect(await readFile(path.join(dir, 'lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} [0-9a-f-]{36}\n$`));
+    expect(await readFile(path.join(dir, 'lock'), 'utf8')).toMatch(
+      new RegExp(`^${process.pid} [0-9a-f-]{36}\n$`),
+    );
     await lock.release();
     await expect(readFile(path.join(dir, 'lock'))).rejects.toThrow(/ENOENT/);
   });
@@ -43,7 +46,9 @@ describe('acquireLock', () => {
   it('times out with the holder pid', async () => {
     const held = await acquireLock(dir);
     let waited: number | null | undefined;
-    const err = await acquireLock(dir, { timeoutMs: 100, onWait: (pid) => (waited = pid) }).catch((e: unknown) => e);
+    const err = await acquireLock(dir, { timeoutMs: 100, onWait: (pid) => (waited = pid) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LockTimeoutError);
     expect((err as LockTimeoutError).holder).toBe(process.pid);
     expect(waited).toBe(process.pid);

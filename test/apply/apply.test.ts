@@ -27,12 +27,16 @@ async function kernel(): Promise<Record<string, string>> {
   for (const f of await readdir(dir)) out[f] = await readFile(path.join(dir, f), 'utf8');
   return out;
 }
-const kernelDir = async () => path.join(fake, `ns-${(await readlink('/proc/self/ns/net')).replace(/\D/g, '')}`);
+const kernelDir = async () =>
+  path.join(fake, `ns-${(await readlink('/proc/self/ns/net')).replace(/\D/g, '')}`);
 const failNext = async (trigger: 'fail-check' | 'fail-load') => {
   await mkdir(fake, { recursive: true });
   await writeFile(path.join(fake, trigger), '');
 };
-const calls = async (): Promise<string[]> => (existsSync(path.join(fake, 'calls')) ? (await readFile(path.join(fake, 'calls'), 'utf8')).trim().split('\n') : []);
+const calls = async (): Promise<string[]> =>
+  existsSync(path.join(fake, 'calls'))
+    ? (await readFile(path.join(fake, 'calls'), 'utf8')).trim().split('\n')
+    : [];
 const resetCalls = () => rm(path.join(fake, 'calls'), { force: true });
 
 describe('fwgen apply', () => {
@@ -41,13 +45,35 @@ describe('fwgen apply', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^applying changes \(config [0-9a-f]{12}\)\napplied \(\d+ ms\)\n$/);
-    expect(await calls()).toEqual(['list tables', '-c -f -', '-f -', 'list tables', 'list table inet fwgen', 'list table bridge fwgen']);
+    expect(await calls()).toEqual([
+      'list tables',
+      '-c -f -',
+      '-f -',
+      'list tables',
+      'list table inet fwgen',
+      'list table bridge fwgen',
+    ]);
     expect(Object.keys(await kernel()).sort()).toEqual(['bridge_fwgen', 'inet_fwgen']);
     const s = await readJson(path.join(sb.state, 'state.json'));
-    expect(s).toMatchObject({ version: 1, lastRun: { result: 'applied' }, lastChange: { result: 'applied' }, enabled: true, errors: [] });
+    expect(s).toMatchObject({
+      version: 1,
+      lastRun: { result: 'applied' },
+      lastChange: { result: 'applied' },
+      enabled: true,
+      errors: [],
+    });
     expect(s.configDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(s.kernelDigest).toMatch(/^[0-9a-f]{64}$/);
-    expect(s.guests).toEqual([{ vmid: 100, type: 'qemu', enabled: true, policyIn: 'DROP', policyOut: 'ACCEPT', filtered: ['tap100i0'] }]);
+    expect(s.guests).toEqual([
+      {
+        vmid: 100,
+        type: 'qemu',
+        enabled: true,
+        policyIn: 'DROP',
+        policyOut: 'ACCEPT',
+        filtered: ['tap100i0'],
+      },
+    ]);
   });
 
   it('does nothing the second time: no nft transaction, says so', async () => {
@@ -55,7 +81,11 @@ describe('fwgen apply', () => {
     await resetCalls();
     const r = await fwgen(['apply', ...tree()], env);
     expect(r).toEqual({ code: 0, stdout: 'no changes\n', stderr: '' });
-    expect(await calls()).toEqual(['list tables', 'list table inet fwgen', 'list table bridge fwgen']);
+    expect(await calls()).toEqual([
+      'list tables',
+      'list table inet fwgen',
+      'list table bridge fwgen',
+    ]);
     expect((await readJson(path.join(sb.state, 'state.json'))).lastRun.result).toBe('unchanged');
   });
 
@@ -64,60 +94,86 @@ describe('fwgen apply', () => {
     const before = await kernel();
     await rm(path.join(await kernelDir(), 'inet_fwgen'));
     const r = await fwgen(['apply', ...tree()], env);
-    expect(r.stdout).toBe(`kernel tables differ from the last apply: restoring\n${r.stdout.split('\n')[1]}\n`);
+    expect(r.stdout).toBe(
+      `kernel tables differ from the last apply: restoring\n${r.stdout.split('\n')[1]}\n`,
+    );
     expect(r.stdout).toMatch(/\nrestored \(\d+ ms\)\n$/);
     expect(await kernel()).toEqual(before);
 
     await writeFile(path.join(await kernelDir(), 'bridge_fwgen'), 'table bridge fwgen {\n}\n');
     expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/^kernel tables differ/);
     expect(await kernel()).toEqual(before);
-    expect((await readJson(path.join(sb.state, 'state.json'))).lastChange.result).toBe('restored');
+    expect((await readJson(path.join(sb.state, 'state.json'))).lastChange?.result).toBe('restored');
   });
 
   it('loads again when the config changed', async () => {
     await fwgen(['apply', ...tree()], env);
-    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n');
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n',
+    );
     const r = await fwgen(['apply', ...tree()], env);
     expect(r.stdout).toMatch(/^applying changes/);
     expect((await kernel()).inet_fwgen).toContain('tcp dport 8007 accept');
   });
 
   it.each([
-    ['fail-check', 'nft -c refused the ruleset: /dev/stdin:1:1-3: Error: syntax error, fake check failure'],
+    [
+      'fail-check',
+      'nft -c refused the ruleset: /dev/stdin:1:1-3: Error: syntax error, fake check failure',
+    ],
     ['fail-load', 'nft -f refused the ruleset: Error: Could not process rule: fake load failure'],
-  ] as const)('keeps the running ruleset and exits 3 when nft refuses (%s)', async (trigger, message) => {
-    await fwgen(['apply', ...tree()], env);
-    const before = await kernel();
-    const good = await readJson(path.join(sb.state, 'state.json'));
-    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n');
-    await failNext(trigger);
-    await resetCalls();
-    const r = await fwgen(['apply', ...tree()], env);
-    expect(r.code).toBe(3);
-    expect(r.stdout).toContain(`error: ${message}; the running ruleset is kept\n`);
-    expect(await kernel()).toEqual(before);
-    if (trigger === 'fail-check') expect(await calls()).not.toContain('-f -');
-    const s = await readJson(path.join(sb.state, 'state.json'));
-    expect(s.lastRun.result).toBe('refused');
-    expect(s.errors).toEqual([`error: ${message}`]);
-    // The digests still describe the kernel: once nft accepts again, the change is loaded.
-    expect([s.configDigest, s.kernelDigest, s.lastChange]).toEqual([good.configDigest, good.kernelDigest, good.lastChange]);
-    await rm(path.join(fake, trigger));
-    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/^applying changes/);
-  });
+  ] as const)(
+    'keeps the running ruleset and exits 3 when nft refuses (%s)',
+    async (trigger, message) => {
+      await fwgen(['apply', ...tree()], env);
+      const before = await kernel();
+      const good = await readJson(path.join(sb.state, 'state.json'));
+      await sb.write(
+        'firewall/cluster.fw',
+        '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n',
+      );
+      await failNext(trigger);
+      await resetCalls();
+      const r = await fwgen(['apply', ...tree()], env);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toContain(`error: ${message}; the running ruleset is kept\n`);
+      expect(await kernel()).toEqual(before);
+      if (trigger === 'fail-check') expect(await calls()).not.toContain('-f -');
+      const s = await readJson(path.join(sb.state, 'state.json'));
+      expect(s.lastRun.result).toBe('refused');
+      expect(s.errors).toEqual([`error: ${message}`]);
+      // The digests still describe the kernel: once nft accepts again, the change is loaded.
+      expect([s.configDigest, s.kernelDigest, s.lastChange]).toEqual([
+        good.configDigest,
+        good.kernelDigest,
+        good.lastChange,
+      ]);
+      await rm(path.join(fake, trigger));
+      expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/^applying changes/);
+    },
+  );
 
   it('--strict loads nothing on a config error (exit 1); without it the line is skipped', async () => {
     await fwgen(['apply', ...tree()], env);
     const before = await kernel();
-    await sb.write('firewall/cluster.fw', `${'[OPTIONS]\nenable: 1\n\n[RULES]\n'}IN ACCEPT -p tcp -dport 8007\nIN FOO\n`);
+    await sb.write(
+      'firewall/cluster.fw',
+      `${'[OPTIONS]\nenable: 1\n\n[RULES]\n'}IN ACCEPT -p tcp -dport 8007\nIN FOO\n`,
+    );
     await resetCalls();
     const strict = await fwgen(['apply', '--strict', ...tree()], env);
     expect(strict.code).toBe(1);
     expect((await calls()).filter((c) => c.includes('-f'))).toEqual([]);
     const diag = `${sb.root}/firewall/cluster.fw:6:4: error: unknown action 'FOO', expected ACCEPT, DROP or REJECT [unknown-action]`;
-    expect(strict.stdout).toBe(`${diag}\nnot applied: configuration errors; the running ruleset is kept\n`);
+    expect(strict.stdout).toBe(
+      `${diag}\nnot applied: configuration errors; the running ruleset is kept\n`,
+    );
     expect(await kernel()).toEqual(before);
-    expect(await readJson(path.join(sb.state, 'state.json'))).toMatchObject({ lastRun: { result: 'config-error' }, errors: [diag] });
+    expect(await readJson(path.join(sb.state, 'state.json'))).toMatchObject({
+      lastRun: { result: 'config-error' },
+      errors: [diag],
+    });
 
     const lax = await fwgen(['apply', ...tree()], env);
     expect(lax.code).toBe(0);
@@ -143,11 +199,18 @@ describe('fwgen apply', () => {
 
   it('serializes two applies started at once', async () => {
     const slow = { ...env, FAKE_NFT_SLOW: '0.4' };
-    const [a, b] = await Promise.all([fwgen(['apply', ...tree()], slow), fwgen(['apply', ...tree()], slow)]);
+    const [a, b] = await Promise.all([
+      fwgen(['apply', ...tree()], slow),
+      fwgen(['apply', ...tree()], slow),
+    ]);
     // Exactly one loads; the other waits for the lock, then finds nothing to do.
     const [loader, waiter] = a.stdout.includes('applied') ? [a, b] : [b, a];
     expect(loader.stdout).toMatch(/^applying changes.*\napplied/s);
-    expect(waiter.stdout).toMatch(new RegExp(`^waiting for another fwgen run \\(pid ${process.pid}\\) to finish\nno changes\n$`));
+    expect(waiter.stdout).toMatch(
+      new RegExp(
+        `^waiting for another fwgen run \\(pid ${process.pid}\\) to finish\nno changes\n$`,
+      ),
+    );
     expect((await calls()).filter((c) => c === '-f -')).toHaveLength(1);
   });
 
@@ -156,7 +219,9 @@ describe('fwgen apply', () => {
     try {
       const r = await fwgen(['apply', '--wait', '0.2', ...tree()], env);
       expect(r.code).toBe(75);
-      expect(r.stdout).toContain(`error: another fwgen run (pid ${process.pid}) holds ${sb.state}/lock; gave up after 0.2 s\n`);
+      expect(r.stdout).toContain(
+        `error: another fwgen run (pid ${process.pid}) holds ${sb.state}/lock; gave up after 0.2 s\n`,
+      );
     } finally {
       await lock.release();
     }
@@ -185,31 +250,61 @@ describe('fwgen apply --dry-run / fwgen diff', () => {
     await failNext('fail-check');
     const r = await fwgen(['diff', ...tree()], env);
     expect(r.code).toBe(3);
-    expect(r.stdout).toBe('error: nft -c refused the ruleset: /dev/stdin:1:1-3: Error: syntax error, fake check failure\n');
+    expect(r.stdout).toBe(
+      'error: nft -c refused the ruleset: /dev/stdin:1:1-3: Error: syntax error, fake check failure\n',
+    );
   });
 });
 
-const CLUSTER_8007 = '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n';
+const CLUSTER_8007 =
+  '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n';
 
 describe('fwgen status', () => {
   it('reports sync, pending changes and drift, as text and JSON', async () => {
-    expect((await fwgen(['status', '--json', ...tree()], env)).stdout).toContain('"kernel": "not-loaded"');
+    expect((await fwgen(['status', '--json', ...tree()], env)).stdout).toContain(
+      '"kernel": "not-loaded"',
+    );
     await fwgen(['apply', ...tree()], env);
     const r = await fwgen(['status', ...tree()], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp([
-      '^firewall: enabled',
-      'kernel: matches the config',
-      'last run: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z applied \\(\\d+ ms\\)',
-      'last change: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z applied',
-      'guest 100 \\(qemu\\): firewall on, in DROP, out ACCEPT, filtered tap100i0\n$',
-    ].join('\n')));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        [
+          '^firewall: enabled',
+          'kernel: matches the config',
+          'last run: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z applied \\(\\d+ ms\\)',
+          'last change: \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z applied',
+          'guest 100 \\(qemu\\): firewall on, in DROP, out ACCEPT, filtered tap100i0\n$',
+        ].join('\n'),
+      ),
+    );
     const json = JSON.parse((await fwgen(['status', '--json', ...tree()], env)).stdout);
-    expect(json).toMatchObject({ enabled: true, kernel: 'in-sync', pendingChanges: false, lastRun: { result: 'applied' }, warnings: [], errors: [] });
-    expect(Object.keys(json)).toEqual(['enabled', 'kernel', 'pendingChanges', 'kernelError', 'configDigest', 'kernelDigest', 'lastRun', 'lastChange', 'warnings', 'errors', 'guests']);
+    expect(json).toMatchObject({
+      enabled: true,
+      kernel: 'in-sync',
+      pendingChanges: false,
+      lastRun: { result: 'applied' },
+      warnings: [],
+      errors: [],
+    });
+    expect(Object.keys(json)).toEqual([
+      'enabled',
+      'kernel',
+      'pendingChanges',
+      'kernelError',
+      'configDigest',
+      'kernelDigest',
+      'lastRun',
+      'lastChange',
+      'warnings',
+      'errors',
+      'guests',
+    ]);
 
     await sb.write('firewall/cluster.fw', CLUSTER_8007);
-    expect((await fwgen(['status', ...tree()], env)).stdout).toContain('kernel: pending changes (the config changed since the last apply)\n');
+    expect((await fwgen(['status', ...tree()], env)).stdout).toContain(
+      'kernel: pending changes (the config changed since the last apply)\n',
+    );
     await sb.write('firewall/cluster.fw', CLUSTER_FW);
     await rm(path.join(await kernelDir(), 'inet_fwgen'));
     const drift = JSON.parse((await fwgen(['status', '--json', ...tree()], env)).stdout);
@@ -230,10 +325,17 @@ describe('fwgen stop', () => {
     await writeFile(path.join(await kernelDir(), 'inet_filter'), 'table inet filter {\n}\n');
     await resetCalls();
     const r = await fwgen(['stop'], env);
-    expect(r).toEqual({ code: 0, stdout: "stopped: fwgen's tables removed; this host is not filtered by fwgen now\n", stderr: '' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: "stopped: fwgen's tables removed; this host is not filtered by fwgen now\n",
+      stderr: '',
+    });
     expect(await calls()).toEqual(['-f -']);
     expect(await kernel()).toEqual({ inet_filter: 'table inet filter {\n}\n' });
-    expect(await readJson(path.join(sb.state, 'state.json'))).toMatchObject({ lastRun: { result: 'stopped' }, configDigest: null });
+    expect(await readJson(path.join(sb.state, 'state.json'))).toMatchObject({
+      lastRun: { result: 'stopped' },
+      configDigest: null,
+    });
     // The next apply loads again.
     expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/^applying changes/);
   });
@@ -242,7 +344,9 @@ describe('fwgen stop', () => {
     await failNext('fail-load');
     const r = await fwgen(['stop'], env);
     expect(r.code).toBe(3);
-    expect(r.stdout).toBe("error: nft refused to remove fwgen's tables: Error: Could not process rule: fake load failure\n");
+    expect(r.stdout).toBe(
+      "error: nft refused to remove fwgen's tables: Error: Could not process rule: fake load failure\n",
+    );
   });
 });
 
@@ -254,7 +358,9 @@ describe('fwgen apply without a readable tree (pmxcfs down)', () => {
     await rm(path.join(sb.root, 'nodes'), { recursive: true });
     const r = await fwgen(['apply', ...tree()], env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`error: no 'nodes' directory in '${sb.root}' (is pmxcfs mounted?)\nnot applied: configuration errors; the running ruleset is kept\n`);
+    expect(r.stdout).toBe(
+      `error: no 'nodes' directory in '${sb.root}' (is pmxcfs mounted?)\nnot applied: configuration errors; the running ruleset is kept\n`,
+    );
     expect(await kernel()).toEqual(before);
     expect((await readJson(path.join(sb.state, 'state.json'))).lastRun.result).toBe('config-error');
   });
@@ -268,10 +374,17 @@ describe('the no-op fast path', () => {
     expect((await fwgen(['apply', ...tree()], env)).stdout).toBe('no changes\n');
     // A comment outside any rule changes the inputs, not the script.
     await sb.write('firewall/cluster.fw', '# edited\n[OPTIONS]\nenable: 1\n\n[RULES]\nIN FOO\n');
-    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/unknown action 'FOO'.*\(skipped\)\nno changes\n$/);
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(
+      /unknown action 'FOO'.*\(skipped\)\nno changes\n$/,
+    );
     // enable: <timestamp> is on for 60 s only, so every run compiles.
-    await sb.write('firewall/cluster.fw', `[OPTIONS]\nenable: ${1_700_000_000 - 10}\n\n[RULES]\nIN FOO\n`);
+    await sb.write(
+      'firewall/cluster.fw',
+      `[OPTIONS]\nenable: ${1_700_000_000 - 10}\n\n[RULES]\nIN FOO\n`,
+    );
     await fwgen(['apply', ...tree()], env);
-    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/unknown action 'FOO'.*\nno changes\n$/);
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(
+      /unknown action 'FOO'.*\nno changes\n$/,
+    );
   });
 });

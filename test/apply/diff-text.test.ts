@@ -30,18 +30,36 @@ describe('diffText', () => {
   it('separates distant changes into hunks and numbers an empty side like diff -u', () => {
     const old = Array.from({ length: 20 }, (_, i) => `l${i + 1}`).join('\n');
     const nu = old.replace('l2\n', '').replace('l19', 'L19');
-    expect(diffText(old, nu).split('\n').filter((l) => l.startsWith('@@'))).toEqual(['@@ -1,5 +1,4 @@', '@@ -16,5 +15,5 @@']);
+    expect(
+      diffText(old, nu)
+        .split('\n')
+        .filter((l) => l.startsWith('@@')),
+    ).toEqual(['@@ -1,5 +1,4 @@', '@@ -16,5 +15,5 @@']);
     expect(diffText('', 'a\n').split('\n')[2]).toBe('@@ -0,0 +1,1 @@');
   });
 
   it('holds both texts: context and - lines give the old one, context and + the new', () => {
-    const text = fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 30 }).map((l) => l.map((x) => `${x}\n`).join(''));
-    fc.assert(fc.property(text, text, (a, b) => {
-      const lines = diffText(a, b, undefined, 1e9).split('\n').slice(3, -1);
-      if (a === b) return;
-      expect(lines.filter((l) => l[0] !== '+').map((l) => `${l.slice(1)}\n`).join('')).toBe(a);
-      expect(lines.filter((l) => l[0] !== '-').map((l) => `${l.slice(1)}\n`).join('')).toBe(b);
-    }));
+    const text = fc
+      .array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 30 })
+      .map((l) => l.map((x) => `${x}\n`).join(''));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        const lines = diffText(a, b, undefined, 1e9).split('\n').slice(3, -1);
+        if (a === b) return;
+        expect(
+          lines
+            .filter((l) => l[0] !== '+')
+            .map((l) => `${l.slice(1)}\n`)
+            .join(''),
+        ).toBe(a);
+        expect(
+          lines
+            .filter((l) => l[0] !== '-')
+            .map((l) => `${l.slice(1)}\n`)
+            .join(''),
+        ).toBe(b);
+      }),
+    );
   });
 
   it('finds a minimal diff (no unchanged line shown as removed and added)', () => {

@@ -1,3 +1,4 @@
+import type { ApplyState } from '../../src/apply/state-store.js';
 // Shared by the apply tests: a temporary /etc/pve tree, a state dir, and `fwgen` run in-process
 // through main() with real files, a fixed node name and local network, and env overrides.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +21,8 @@ IN SSH(ACCEPT) -source 192.0.2.10
 IN ACCEPT -p tcp -dport 8006
 `;
 export const HOST_FW = '[OPTIONS]\nenable: 1\n';
-export const GUEST_CONF = 'net0: virtio=BC:24:11:00:01:00,bridge=vmbr0,firewall=1\nnet1: virtio=BC:24:11:00:01:01,bridge=vmbr0\n';
+export const GUEST_CONF =
+  'net0: virtio=BC:24:11:00:01:00,bridge=vmbr0,firewall=1\nnet1: virtio=BC:24:11:00:01:01,bridge=vmbr0\n';
 export const GUEST_FW = '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN HTTP(ACCEPT)\n';
 
 export interface Sandbox {
@@ -45,7 +47,13 @@ export async function sandbox(opts: { guests?: boolean } = {}): Promise<Sandbox>
     await write('nodes/pve1/qemu-server/100.conf', GUEST_CONF);
     await write('firewall/100.fw', GUEST_FW);
   }
-  return { dir, root, state: path.join(dir, 'state'), write, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    root,
+    state: path.join(dir, 'state'),
+    write,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface Run {
@@ -72,4 +80,6 @@ export async function fwgen(argv: string[], env: Record<string, string | undefin
   return { code, stdout, stderr };
 }
 
-export const readJson = async (file: string): Promise<any> => JSON.parse(await readFile(file, 'utf8'));
+/** state.json as apply wrote it. */
+export const readJson = async (file: string): Promise<ApplyState> =>
+  JSON.parse(await readFile(file, 'utf8')) as ApplyState;

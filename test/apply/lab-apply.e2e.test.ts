@@ -15,29 +15,46 @@ import { HERE } from './helpers.js';
 const ROOT = path.resolve(HERE, '..', '..');
 const lab = labAvailable();
 
-describe.runIf(lab.ok || labRequired())('apply with guests on a Proxmox-like kernel (kernel lab)', () => {
-  it('applies, no-ops, keeps an established connection across a re-apply, stops', { timeout: 1_800_000 }, async () => {
-    if (!lab.ok) throw new Error(`CI=true but the kernel lab is unavailable: ${lab.reason}`);
-    if (!existsSync(path.join(ROOT, 'build', 'bundle', 'fwgen.js'))) await execa('npm', ['run', 'deb'], { cwd: ROOT });
-    const work = await mkdtemp(path.join(os.tmpdir(), 'fwgen-lab-apply-'));
-    try {
-      const script = path.join(HERE, 'lab-apply.sh');
-      const r = lab.mode === 'direct'
-        ? await execa(script, [work], { reject: false, all: true })
-        : await execa(KERNEL_LAB, ['--share', work, '--timeout', '1500', '--', script, work], { reject: false, all: true, cwd: ROOT });
-      const out = String(r.all ?? '');
-      const result = (key: string) => new RegExp(`^RESULT ${key} (.*)$`, 'm').exec(out)?.[1];
-      expect(result('done'), out).toBe('ok');
-      expect(result('apply1'), out).toMatch(/^0 applied/);
-      expect(result('tables'), out).toMatch(/table inet fwgen,.*table bridge fwgen|table bridge fwgen,.*table inet fwgen/);
-      expect(result('apply2'), out).toBe('0 no changes');
-      expect(result('reapply'), out).toMatch(/^0 applying changes/);
-      expect(result('newport'), out).not.toBe('0');
-      expect(result('conn'), out).toBe('ok 40');
-      expect(result('stop'), out).toBe('0 ');
-      console.log(`lab (${lab.mode}): no-op apply ${result('noop_ms')} ms (tiny tree, TCG-emulated CPU)`);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  });
-});
+describe.runIf(lab.ok || labRequired())(
+  'apply with guests on a Proxmox-like kernel (kernel lab)',
+  () => {
+    it(
+      'applies, no-ops, keeps an established connection across a re-apply, stops',
+      { timeout: 1_800_000 },
+      async () => {
+        if (!lab.ok) throw new Error(`CI=true but the kernel lab is unavailable: ${lab.reason}`);
+        if (!existsSync(path.join(ROOT, 'build', 'bundle', 'fwgen.js')))
+          await execa('npm', ['run', 'deb'], { cwd: ROOT });
+        const work = await mkdtemp(path.join(os.tmpdir(), 'fwgen-lab-apply-'));
+        try {
+          const script = path.join(HERE, 'lab-apply.sh');
+          const r =
+            lab.mode === 'direct'
+              ? await execa(script, [work], { reject: false, all: true })
+              : await execa(
+                  KERNEL_LAB,
+                  ['--share', work, '--timeout', '1500', '--', script, work],
+                  { reject: false, all: true, cwd: ROOT },
+                );
+          const out = String(r.all ?? '');
+          const result = (key: string) => new RegExp(`^RESULT ${key} (.*)$`, 'm').exec(out)?.[1];
+          expect(result('done'), out).toBe('ok');
+          expect(result('apply1'), out).toMatch(/^0 applied/);
+          expect(result('tables'), out).toMatch(
+            /table inet fwgen,.*table bridge fwgen|table bridge fwgen,.*table inet fwgen/,
+          );
+          expect(result('apply2'), out).toBe('0 no changes');
+          expect(result('reapply'), out).toMatch(/^0 applying changes/);
+          expect(result('newport'), out).not.toBe('0');
+          expect(result('conn'), out).toBe('ok 40');
+          expect(result('stop'), out).toBe('0 ');
+          console.log(
+            `lab (${lab.mode}): no-op apply ${result('noop_ms')} ms (tiny tree, TCG-emulated CPU)`,
+          );
+        } finally {
+          await rm(work, { recursive: true, force: true });
+        }
+      },
+    );
+  },
+);

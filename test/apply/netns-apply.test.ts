@@ -40,7 +40,9 @@ function netnsUsable(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
   const r = execaSync('unshare', ['-n', 'nft', 'list', 'ruleset'], { reject: false });
   if (r.exitCode !== 0) return `nft in a new namespace failed: ${r.stderr || r.shortMessage}`;
-  return execaSync('ip', ['netns', 'list'], { reject: false }).exitCode === 0 ? undefined : 'ip netns unusable';
+  return execaSync('ip', ['netns', 'list'], { reject: false }).exitCode === 0
+    ? undefined
+    : 'ip netns unusable';
 }
 const why = netnsUsable();
 const required = /^(1|true|yes)$/i.test(process.env.CI ?? '');
@@ -54,19 +56,26 @@ describe.runIf(why === undefined || required)('apply in a network namespace (rea
   const inNs = (...args: string[]) => execa('ip', ['netns', 'exec', ns, ...args]);
   const ruleset = async () => (await inNs('nft', 'list', 'ruleset')).stdout;
   const tables = async () => (await inNs('nft', 'list', 'tables')).stdout.split('\n').sort();
-  const foreign = async () => Promise.all(FOREIGN_TABLES.map(async (t) => (await inNs('nft', 'list', 'table', ...t.split(' '))).stdout));
-  const transactions = async () => (await readFile(calls, 'utf8').catch(() => '')).split('\n').filter((c) => /-f -/.test(c));
+  const foreign = async () =>
+    Promise.all(
+      FOREIGN_TABLES.map(async (t) => (await inNs('nft', 'list', 'table', ...t.split(' '))).stdout),
+    );
+  const transactions = async () =>
+    (await readFile(calls, 'utf8').catch(() => '')).split('\n').filter((c) => /-f -/.test(c));
 
   /** An nft for the CLI that runs `inner` inside the test namespace, unless already in another
    * (the scratch `unshare --net` of --dry-run), and logs its arguments. */
   async function nftWrapper(inner: string): Promise<string> {
     const file = path.join(sb.dir, `nft-${path.basename(inner)}`);
     const here = readlinkSync('/proc/self/ns/net');
-    await writeFile(file, `#!/bin/sh
+    await writeFile(
+      file,
+      `#!/bin/sh
 echo "$*" >> '${calls}'
 if [ "$(readlink /proc/self/ns/net)" = '${here}' ]; then exec ip netns exec '${ns}' '${inner}' "$@"; fi
 exec '${inner}' "$@"
-`);
+`,
+    );
     await chmod(file, 0o755);
     return file;
   }
@@ -90,7 +99,12 @@ exec '${inner}' "$@"
     const first = await fwgen(['apply', ...tree()], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^applying changes .*\napplied \(\d+ ms\)\n$/);
-    expect(await tables()).toEqual(['table inet filter', 'table inet fwgen', 'table inet libvirt_network', 'table ip filter']);
+    expect(await tables()).toEqual([
+      'table inet filter',
+      'table inet fwgen',
+      'table inet libvirt_network',
+      'table ip filter',
+    ]);
     const loaded = (await inNs('nft', 'list', 'table', 'inet', 'fwgen')).stdout;
     expect(await foreign()).toEqual(foreignBefore);
 
@@ -110,12 +124,19 @@ exec '${inner}' "$@"
     expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/^kernel tables differ/);
     expect((await inNs('nft', 'list', 'table', 'inet', 'fwgen')).stdout).toBe(loaded);
 
-    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n');
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n',
+    );
     expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(/^applying changes/);
     expect(await foreign()).toEqual(foreignBefore);
 
     expect((await fwgen(['stop'], env)).code).toBe(0);
-    expect(await tables()).toEqual(['table inet filter', 'table inet libvirt_network', 'table ip filter']);
+    expect(await tables()).toEqual([
+      'table inet filter',
+      'table inet libvirt_network',
+      'table ip filter',
+    ]);
     expect(await foreign()).toEqual(foreignBefore);
   });
 
@@ -127,17 +148,28 @@ exec '${inner}' "$@"
   it('an nft failure after the check leaves the ruleset byte-identical (exit 3)', async () => {
     await fwgen(['apply', ...tree()], env);
     const before = await ruleset();
-    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n');
-    const r = await fwgen(['apply', ...tree()], { ...env, FWGEN_NFT: await nftWrapper(FAILING_NFT) });
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n',
+    );
+    const r = await fwgen(['apply', ...tree()], {
+      ...env,
+      FWGEN_NFT: await nftWrapper(FAILING_NFT),
+    });
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('error: nft -f refused the ruleset: Error: Could not process rule: injected failure; the running ruleset is kept');
+    expect(r.stdout).toContain(
+      'error: nft -f refused the ruleset: Error: Could not process rule: injected failure; the running ruleset is kept',
+    );
     expect(await ruleset()).toBe(before);
   });
 
   it('--strict with an invalid cluster.fw leaves the ruleset byte-identical (exit 1)', async () => {
     await fwgen(['apply', ...tree()], env);
     const before = await ruleset();
-    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\nIN ACCEPT -p tcp -dport nope\n');
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\nIN ACCEPT -p tcp -dport nope\n',
+    );
     const r = await fwgen(['apply', '--strict', ...tree()], env);
     expect(r.code).toBe(1);
     expect(await ruleset()).toBe(before);
@@ -146,7 +178,10 @@ exec '${inner}' "$@"
   it('--dry-run shows the change as nft lists it and changes nothing', async () => {
     await fwgen(['apply', ...tree()], env);
     const before = await ruleset();
-    await sb.write('firewall/cluster.fw', '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n');
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n',
+    );
     const r = await fwgen(['apply', '--dry-run', ...tree()], env);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').filter((l) => /^[-+]\t/.test(l))).toEqual([

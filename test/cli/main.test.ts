@@ -37,7 +37,9 @@ const BAD_GUEST = '[RULES]\nIN FOO\nIN ACCEPT -p tcp -dport 22\n';
 
 describe('fwgen check', () => {
   it('prints nothing and exits 0 for clean files', async () => {
-    const r = await run(['check', 'firewall/100.fw'], { 'firewall/100.fw': '[OPTIONS]\nenable: 1\n\n[RULES]\nIN SSH(ACCEPT)\n' });
+    const r = await run(['check', 'firewall/100.fw'], {
+      'firewall/100.fw': '[OPTIONS]\nenable: 1\n\n[RULES]\nIN SSH(ACCEPT)\n',
+    });
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
@@ -59,8 +61,10 @@ describe('fwgen check', () => {
       '/etc/pve/nodes/pve1/host.fw': '[OPTIONS]\nnosmurfs: 1\n',
       '/etc/pve/firewall/cluster.fw': '[OPTIONS]\nenable: 1\n',
       '/etc/pve/sdn/firewall/vnet1.fw': '[RULES]\nFORWARD ACCEPT -p tcp -dport 80\n',
-      '/etc/pve/nodes/pve1/qemu-server/100.conf': 'net0: virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1\n',
-      '/etc/pve/nodes/pve1/lxc/200.conf': 'net0: name=eth0,hwaddr=BC:24:11:00:00:02,bridge=vmbr0,type=veth\n',
+      '/etc/pve/nodes/pve1/qemu-server/100.conf':
+        'net0: virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1\n',
+      '/etc/pve/nodes/pve1/lxc/200.conf':
+        'net0: name=eth0,hwaddr=BC:24:11:00:00:02,bridge=vmbr0,type=veth\n',
       '/etc/pve/corosync.conf': 'totem {\n  version: 2\n}\n',
     };
     const r = await run(['check', ...Object.keys(files)], files);
@@ -68,14 +72,23 @@ describe('fwgen check', () => {
   });
 
   it('checks guest configs', async () => {
-    const r = await run(['check', 'nodes/pve1/qemu-server/100.conf'], { 'nodes/pve1/qemu-server/100.conf': 'net0: virtio=nope,bridge=vmbr0\n' });
+    const r = await run(['check', 'nodes/pve1/qemu-server/100.conf'], {
+      'nodes/pve1/qemu-server/100.conf': 'net0: virtio=nope,bridge=vmbr0\n',
+    });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("nodes/pve1/qemu-server/100.conf:1:14: error: invalid MAC address 'nope'");
+    expect(r.stdout).toContain(
+      "nodes/pve1/qemu-server/100.conf:1:14: error: invalid MAC address 'nope'",
+    );
   });
 
   it('asks for --scope when the name does not tell', async () => {
     const r = await run(['check', 'rules.txt'], { 'rules.txt': '' });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: "fwgen: cannot tell what 'rules.txt' is from its name; use --scope cluster|host|guest|vnet|qemu|lxc\n" });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "fwgen: cannot tell what 'rules.txt' is from its name; use --scope cluster|host|guest|vnet|qemu|lxc\n",
+    });
   });
 
   it('reads stdin for - (with --scope)', async () => {
@@ -83,7 +96,12 @@ describe('fwgen check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^<stdin>:2:4: error: unknown action 'FOO'/);
     const noScope = await run(['check', '-'], {}, BAD_GUEST);
-    expect(noScope).toEqual({ code: 2, stdout: '', stderr: 'fwgen: reading standard input needs --scope (cluster, host, guest, vnet, qemu or lxc)\n' });
+    expect(noScope).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'fwgen: reading standard input needs --scope (cluster, host, guest, vnet, qemu or lxc)\n',
+    });
   });
 
   it('rejects an unknown --scope', async () => {
@@ -101,17 +119,28 @@ describe('fwgen check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('cluster.fw');
     expect(r.stdout).not.toContain("'dc/web'");
-    expect(r.stdout).toContain("root/firewall/100.fw:3:19: error: unknown alias 'dc/nope' [unknown-alias]");
+    expect(r.stdout).toContain(
+      "root/firewall/100.fw:3:19: error: unknown alias 'dc/nope' [unknown-alias]",
+    );
     // …unless the cluster file is checked too
-    const both = await run(['check', '--root', 'root', 'root/firewall/100.fw', 'root/firewall/cluster.fw'], files);
+    const both = await run(
+      ['check', '--root', 'root', 'root/firewall/100.fw', 'root/firewall/cluster.fw'],
+      files,
+    );
     expect(both.stdout).toContain('root/firewall/cluster.fw:5:4: error:');
     // a root without a cluster file: an empty cluster, so every dc/ name is unknown
     const bare = await run(['check', '--root', 'empty', 'root/firewall/100.fw'], files);
     expect(bare.code).toBe(1);
-    expect(bare.stdout).toContain("root/firewall/100.fw:2:19: error: unknown alias 'dc/web' [unknown-alias]");
+    expect(bare.stdout).toContain(
+      "root/firewall/100.fw:2:19: error: unknown alias 'dc/web' [unknown-alias]",
+    );
     expect(bare.stderr).toBe('');
     // without --root nothing is known about the cluster: dc/ names are not reported
-    expect(await run(['check', 'root/firewall/100.fw'], files)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await run(['check', 'root/firewall/100.fw'], files)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
   });
 
   it('prints --json as a stable array', async () => {
@@ -120,7 +149,10 @@ describe('fwgen check', () => {
     expect(JSON.parse(r.stdout)).toEqual([
       {
         file: 'firewall/100.fw',
-        range: { start: { line: 2, column: 4, offset: 11 }, end: { line: 2, column: 7, offset: 14 } },
+        range: {
+          start: { line: 2, column: 4, offset: 11 },
+          end: { line: 2, column: 7, offset: 14 },
+        },
         severity: 'error',
         code: 'unknown-action',
         message: "unknown action 'FOO', expected ACCEPT, DROP or REJECT",
@@ -133,7 +165,11 @@ describe('fwgen check', () => {
 
   it('reports unreadable files as usage errors', async () => {
     const r = await run(['check', 'firewall/404.fw']);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: "fwgen: cannot read 'firewall/404.fw': no such file\n" });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "fwgen: cannot read 'firewall/404.fw': no such file\n",
+    });
   });
 
   it('needs at least one file', async () => {
@@ -148,17 +184,25 @@ describe('fwgen (general)', () => {
     const io = (env: Record<string, string>) => {
       const out = { stderr: '', io: {} as Io };
       out.io = {
-        stdout: () => undefined, stderr: (s) => void (out.stderr += s), readFile: async () => '',
-        readStdin: async () => { throw new TypeError('boom'); }, isTTY: false, env,
+        stdout: () => undefined,
+        stderr: (s) => void (out.stderr += s),
+        readFile: async () => '',
+        readStdin: async () => {
+          throw new TypeError('boom');
+        },
+        isTTY: false,
+        env,
       };
       return out;
     };
     const quiet = io({});
     expect(await main(['check', '--scope', 'guest', '-'], quiet.io)).toBe(70);
-    expect(quiet.stderr).toBe('fwgen: internal error: boom\nfwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n');
+    expect(quiet.stderr).toBe(
+      'fwgen: internal error: boom\nfwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n',
+    );
     const loud = io({ FWGEN_DEBUG: '1' });
     expect(await main(['check', '--scope', 'guest', '-'], loud.io)).toBe(70);
-    expect(loud.stderr).toMatch(/^fwgen: internal error: boom\nTypeError: boom\n    at /);
+    expect(loud.stderr).toMatch(/^fwgen: internal error: boom\nTypeError: boom\n {4}at /);
   });
 
   it('prints --version and --help on stdout with exit 0', async () => {
@@ -199,9 +243,15 @@ async function put(rel: string, text: string): Promise<void> {
 describe('fwgen compile', () => {
   beforeEach(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'fwgen-cli-'));
-    await put('firewall/cluster.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.0/24\n');
+    await put(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.0/24\n',
+    );
     await put('nodes/pve1/host.fw', '[OPTIONS]\nenable: 1\n');
-    await put('nodes/pve1/qemu-server/100.conf', 'net0: virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1\n');
+    await put(
+      'nodes/pve1/qemu-server/100.conf',
+      'net0: virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1\n',
+    );
     await put('firewall/100.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN HTTP(ACCEPT)\n');
   });
   afterEach(async () => {
@@ -216,7 +266,17 @@ describe('fwgen compile', () => {
   });
 
   it('prints JSON with --format json', async () => {
-    const r = await run(['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24', '--format', 'json']);
+    const r = await run([
+      'compile',
+      '--root',
+      root,
+      '--node',
+      'pve1',
+      '--localnet',
+      '192.0.2.0/24',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { nftables: unknown[] };
     expect(Array.isArray(doc.nftables)).toBe(true);
@@ -226,7 +286,9 @@ describe('fwgen compile', () => {
     await put('firewall/100.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN FOO\nIN HTTP(ACCEPT)\n');
     const r = await run(['compile', '--root', root, '--node', 'pve1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${path.join(root, 'firewall/100.fw')}:5:4: error: unknown action 'FOO'`);
+    expect(r.stderr).toContain(
+      `${path.join(root, 'firewall/100.fw')}:5:4: error: unknown action 'FOO'`,
+    );
     expect(r.stderr).toMatch(/\d+ errors?, \d+ warnings?\n$/);
     expect(r.stdout).not.toBe('');
     const strict = await run(['compile', '--root', root, '--node', 'pve1', '--strict']);
@@ -236,12 +298,20 @@ describe('fwgen compile', () => {
 
   it('turns a missing root, an unknown node and a bad --localnet into usage errors', async () => {
     const missing = path.join(root, 'nope');
-    expect(await run(['compile', '--root', missing])).toEqual({ code: 2, stdout: '', stderr: `fwgen: no such directory '${missing}'\n` });
+    expect(await run(['compile', '--root', missing])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `fwgen: no such directory '${missing}'\n`,
+    });
     expect(await run(['compile', '--root', root, '--node', 'pve9'])).toEqual({
-      code: 2, stdout: '', stderr: `fwgen: no node 'pve9' in '${path.join(root, 'nodes')}' (found pve1); use --node\n`,
+      code: 2,
+      stdout: '',
+      stderr: `fwgen: no node 'pve9' in '${path.join(root, 'nodes')}' (found pve1); use --node\n`,
     });
     expect(await run(['compile', '--root', root, '--localnet', '192.0.2.0/33'])).toEqual({
-      code: 2, stdout: '', stderr: "fwgen: invalid --localnet '192.0.2.0/33', expected a CIDR such as 192.0.2.0/24\n",
+      code: 2,
+      stdout: '',
+      stderr: "fwgen: invalid --localnet '192.0.2.0/33', expected a CIDR such as 192.0.2.0/24\n",
     });
     expect((await run(['compile', '--root', root, '--format', 'xml'])).code).toBe(2);
   });

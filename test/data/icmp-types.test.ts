@@ -39,7 +39,10 @@ describe('icmp types', () => {
     expect(findIcmpType('icmpv6', 'nd-neighbor-solicit')?.pveFirewall).toBe(false);
     expect(findIcmpType('icmp', 'any')?.pveFirewall).toBe(true);
     expect(findIcmpType('icmpv6', 'any')?.pveFirewall).toBe(false);
-    expect(findIcmpType('icmp', 'info-request')).toMatchObject({ pveFirewall: false, proxmoxFirewall: true });
+    expect(findIcmpType('icmp', 'info-request')).toMatchObject({
+      pveFirewall: false,
+      proxmoxFirewall: true,
+    });
     expect(findIcmpType('icmpv6', 'reject-route')).toMatchObject({
       type: 1,
       code: 6,

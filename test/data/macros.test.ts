@@ -13,7 +13,10 @@ describe('macros', () => {
   it('splits lines per implementation', () => {
     const known = MACROS.filter((m) => m.knownToPveFirewall);
     expect(known).toHaveLength(86);
-    expect(MACROS.filter((m) => !m.knownToPveFirewall).map((m) => m.name)).toEqual(['HTTP/3', 'PBS']);
+    expect(MACROS.filter((m) => !m.knownToPveFirewall).map((m) => m.name)).toEqual([
+      'HTTP/3',
+      'PBS',
+    ]);
     const pf = MACROS.reduce((n, m) => n + macroLines(m, 'pve-firewall').length, 0);
     const vc = MACROS.reduce((n, m) => n + macroLines(m, 'proxmox-ve-config').length, 0);
     expect(pf).toBe(121);
@@ -33,7 +36,13 @@ describe('macros', () => {
     ]);
     const dhcp6 = findMacro('DHCPv6')!;
     expect(macroLines(dhcp6, 'pve-firewall')).toEqual([
-      { proto: 'udp', dport: '546:547', sport: '546:547', family: 'ipv6', definedIn: 'pve-firewall' },
+      {
+        proto: 'udp',
+        dport: '546:547',
+        sport: '546:547',
+        family: 'ipv6',
+        definedIn: 'pve-firewall',
+      },
     ]);
     expect(macroLines(dhcp6, 'proxmox-ve-config')[0]?.family).toBe('any');
   });

@@ -18,8 +18,15 @@ describe('options', () => {
     expect(findOption('host', 'nosmurfs')).toMatchObject({ default: true, schemaDefault: null });
     expect(findOption('guest', 'dhcp')).toMatchObject({ default: true, schemaDefault: false });
     expect(findOption('cluster', 'enable')?.type).toEqual({ kind: 'enable-timestamp' });
-    expect(findOption('host', 'enable')).toMatchObject({ type: { kind: 'boolean' }, default: true });
-    expect(findOption('host', 'log_level_in')?.type).toEqual({ kind: 'log-level', allowEmpty: true, caseInsensitive: true });
+    expect(findOption('host', 'enable')).toMatchObject({
+      type: { kind: 'boolean' },
+      default: true,
+    });
+    expect(findOption('host', 'log_level_in')?.type).toEqual({
+      kind: 'log-level',
+      allowEmpty: true,
+      caseInsensitive: true,
+    });
     expect(findOption('vnet', 'log_level_forward')?.type).toEqual({
       kind: 'log-level',
       allowEmpty: false,

@@ -20,7 +20,12 @@ describe('services', () => {
 describe('protocols', () => {
   it('spot checks', () => {
     expect(findProtocol('tcp')).toEqual({ name: 'tcp', number: 6, listed: true, nft: 'tcp' });
-    expect(findProtocol('icmpv6')).toEqual({ name: 'icmpv6', number: 58, listed: true, nft: 'icmpv6' });
+    expect(findProtocol('icmpv6')).toEqual({
+      name: 'icmpv6',
+      number: 58,
+      listed: true,
+      nft: 'icmpv6',
+    });
     expect(findProtocol('ipv6-icmp')?.number).toBe(58);
     expect(findProtocol('17')).toMatchObject({ name: 'udp', number: 17, listed: true });
     expect(findProtocol(17)?.name).toBe('udp');

@@ -8,12 +8,32 @@ describe('host table: input order (PF d.3)', () => {
     host: {
       options: b.hostOptions({ tcpflags: true, logLevelIn: 6 }),
       rules: [
-        b.rule({ proto: b.tcp, dport: b.ports(80), origin: b.span('/etc/pve/nodes/n1/host.fw', 4), comment: 'web' }),
-        b.rule({ direction: 'out', verdict: 'drop', proto: b.udp, dport: b.ports(53), iface: 'eth0' }),
-        b.rule({ verdict: 'drop', proto: b.tcp, dport: b.ports(8006), iface: 'vmbr0', origin: b.span('/etc/pve/firewall/cluster.fw', 9) }),
+        b.rule({
+          proto: b.tcp,
+          dport: b.ports(80),
+          origin: b.span('/etc/pve/nodes/n1/host.fw', 4),
+          comment: 'web',
+        }),
+        b.rule({
+          direction: 'out',
+          verdict: 'drop',
+          proto: b.udp,
+          dport: b.ports(53),
+          iface: 'eth0',
+        }),
+        b.rule({
+          verdict: 'drop',
+          proto: b.tcp,
+          dport: b.ports(8006),
+          iface: 'vmbr0',
+          origin: b.span('/etc/pve/firewall/cluster.fw', 9),
+        }),
       ],
     },
-    corosync: { multicast: true, links: [{ local: '192.0.2.1', peers: ['192.0.2.3', '192.0.2.2'], family: 4 }] },
+    corosync: {
+      multicast: true,
+      links: [{ local: '192.0.2.1', peers: ['192.0.2.3', '192.0.2.2'], family: 4 }],
+    },
   });
   const { text } = gen(cfg);
   const input = chainRules(text, 'inet', 'input');
@@ -84,7 +104,14 @@ describe('host table: input order (PF d.3)', () => {
 
 describe('host table: options', () => {
   it('ndp off, nosmurfs off, tcpflags off, no blacklist: none of those rules', () => {
-    const { text } = gen(b.config({ host: { options: b.hostOptions({ ndp: false, nosmurfs: false, tcpflags: false }), rules: [] } }));
+    const { text } = gen(
+      b.config({
+        host: {
+          options: b.hostOptions({ ndp: false, nosmurfs: false, tcpflags: false }),
+          rules: [],
+        },
+      }),
+    );
     const input = chainRules(text, 'inet', 'input').join('\n');
     expect(input).not.toContain('nd-');
     expect(input).not.toContain('smurfs');
@@ -94,14 +121,24 @@ describe('host table: options', () => {
   });
 
   it('policy ACCEPT: a single accept, no noise chains, no log', () => {
-    const { text } = gen(b.config({ policyIn: 'ACCEPT', host: { options: b.hostOptions({ logLevelIn: 6 }), rules: [] } }));
+    const { text } = gen(
+      b.config({
+        policyIn: 'ACCEPT',
+        host: { options: b.hostOptions({ logLevelIn: 6 }), rules: [] },
+      }),
+    );
     expect(chainRules(text, 'inet', 'input').at(-1)).toBe('accept');
     expect(text).not.toContain('policy ACCEPT');
     expect(chainNames(text, 'inet')).not.toContain('noise_drop');
   });
 
   it('policy REJECT: noise with SMB rejected, log "policy REJECT: ", then the reject chain', () => {
-    const { text } = gen(b.config({ policyIn: 'REJECT', host: { options: b.hostOptions({ logLevelIn: 4 }), rules: [] } }));
+    const { text } = gen(
+      b.config({
+        policyIn: 'REJECT',
+        host: { options: b.hostOptions({ logLevelIn: 4 }), rules: [] },
+      }),
+    );
     const input = chainRules(text, 'inet', 'input');
     expect(input.slice(-7)).toEqual([
       'jump noise_addr',
@@ -112,7 +149,9 @@ describe('host table: options', () => {
       'limit rate 1/second burst 5 packets log prefix ":0:4:PVEFW-HOST-IN: policy REJECT: " group 0',
       'jump do_reject',
     ]);
-    expect(chainRules(text, 'inet', 'noise_reject')).toContain('udp dport { 135, 137-139, 445 } jump do_reject');
+    expect(chainRules(text, 'inet', 'noise_reject')).toContain(
+      'udp dport { 135, 137-139, 445 } jump do_reject',
+    );
     expect(chainRules(text, 'inet', 'do_reject')).toEqual([
       'meta nfproto ipv4 fib daddr type broadcast drop',
       'ip saddr 224.0.0.0/4 drop',
@@ -129,15 +168,27 @@ describe('host table: options', () => {
     const { text } = gen(
       b.config({
         logRatelimit: { enabled: false, rate: 1, per: 'second', burst: 5 },
-        host: { options: b.hostOptions(), rules: [b.rule({ verdict: 'drop', log: 3, proto: b.tcp, dport: b.ports(23) })] },
+        host: {
+          options: b.hostOptions(),
+          rules: [b.rule({ verdict: 'drop', log: 3, proto: b.tcp, dport: b.ports(23) })],
+        },
       }),
     );
-    expect(chainRules(text, 'inet', 'input')).toContain('tcp dport 23 log prefix ":0:3:PVEFW-HOST-IN: DROP: " group 0 comment "100.fw:7"');
+    expect(chainRules(text, 'inet', 'input')).toContain(
+      'tcp dport 23 log prefix ":0:3:PVEFW-HOST-IN: DROP: " group 0 comment "100.fw:7"',
+    );
     expect(text).not.toContain('limit rate');
   });
 
   it('group rules log under the PF group chain name with vmid 0', () => {
-    const { text } = gen(b.config({ host: { options: b.hostOptions(), rules: [b.rule({ log: 6, group: 'web', proto: b.tcp, dport: b.ports(443) })] } }));
+    const { text } = gen(
+      b.config({
+        host: {
+          options: b.hostOptions(),
+          rules: [b.rule({ log: 6, group: 'web', proto: b.tcp, dport: b.ports(443) })],
+        },
+      }),
+    );
     expect(text).toContain('log prefix ":0:6:GROUP-web-IN: ACCEPT: " group 0');
   });
 
@@ -148,6 +199,12 @@ describe('host table: options', () => {
   });
 
   it('an interface name the resolver should have refused is a bug: it throws', () => {
-    expect(() => gen(b.config({ host: { options: b.hostOptions(), rules: [b.rule({ iface: 'way-too-long-ifname0' })] } }))).toThrow(/way-too-long/);
+    expect(() =>
+      gen(
+        b.config({
+          host: { options: b.hostOptions(), rules: [b.rule({ iface: 'way-too-long-ifname0' })] },
+        }),
+      ),
+    ).toThrow(/way-too-long/);
   });
 });

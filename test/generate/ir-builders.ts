@@ -31,7 +31,11 @@ export function ipset(key: string, entries: string[], over: Partial<ir.IpSet> = 
 
 export function addresses(...items: string[]): ir.AddressMatch {
   const cidrs = items.map(cidr);
-  return { kind: 'addresses', family: cidrs[0]?.family ?? 4, items: cidrs.map((c) => ({ kind: 'cidr', ...c })) };
+  return {
+    kind: 'addresses',
+    family: cidrs[0]?.family ?? 4,
+    items: cidrs.map((c) => ({ kind: 'cidr', ...c })),
+  };
 }
 
 export const tcp: ir.Proto = { kind: 'named', name: 'tcp', number: 6 };
@@ -110,8 +114,9 @@ export function nic(vmid: number, index: number, over: Partial<ir.Nic> = {}): ir
     ip: null,
     ip6: null,
     ipfilter: null,
+    origin: null,
     ...over,
-  };
+  } as ir.Nic;
 }
 
 export function guest(vmid: number, over: Partial<ir.Guest> = {}): ir.Guest {

@@ -10,7 +10,12 @@ import * as b from './ir-builders.js';
 import { gen } from './text-helpers.js';
 
 function richConfig(): ir.Config {
-  const both = b.ipset('dc/both', ['10.0.0.0/8', '10.1.0.0/16'.replace('10.1', '172.16'), 'fd00::/8', '2001:db8::1']);
+  const both = b.ipset('dc/both', [
+    '10.0.0.0/8',
+    '10.1.0.0/16'.replace('10.1', '172.16'),
+    'fd00::/8',
+    '2001:db8::1',
+  ]);
   return b.config({
     policyIn: 'REJECT',
     policyOut: 'DROP',
@@ -18,14 +23,50 @@ function richConfig(): ir.Config {
     management: b.ipset('dc/management', ['192.0.2.0/24', '2001:db8:1::/64']),
     localNetwork: [b.cidr('192.0.2.0/24'), b.cidr('2001:db8:1::/64')],
     host: {
-      options: b.hostOptions({ tcpflags: true, logLevelIn: 6, logLevelOut: 5, smurfLogLevel: 4, tcpFlagsLogLevel: 4 }),
+      options: b.hostOptions({
+        tcpflags: true,
+        logLevelIn: 6,
+        logLevelOut: 5,
+        smurfLogLevel: 4,
+        tcpFlagsLogLevel: 4,
+      }),
       rules: [
-        b.rule({ proto: b.tcp, dport: b.ports(22, [80, 81]), log: 6, comment: 'quote " and $x; { } #', iface: 'vmbr0' }),
-        b.rule({ direction: 'out', verdict: 'reject', source: { kind: 'ipset', set: both }, iface: 'eth0' }),
-        b.rule({ verdict: 'drop', proto: { kind: 'icmp', family: 6, type: { type: 'echo-request', code: null } } }),
-        b.rule({ verdict: 'reject', proto: { kind: 'icmp', family: 4, type: { type: 3, code: 4 } } }),
-        b.rule({ verdict: 'accept', proto: { kind: 'named', name: 'gre', number: 47 }, dest: b.addresses('192.0.2.1', '192.0.2.64/26') }),
-        b.rule({ verdict: 'accept', proto: b.udp, sport: b.ports(53), source: { kind: 'addresses', family: 4, items: [{ kind: 'range', family: 4, from: '192.0.2.10', to: '192.0.2.20' }] } }),
+        b.rule({
+          proto: b.tcp,
+          dport: b.ports(22, [80, 81]),
+          log: 6,
+          comment: 'quote " and $x; { } #',
+          iface: 'vmbr0',
+        }),
+        b.rule({
+          direction: 'out',
+          verdict: 'reject',
+          source: { kind: 'ipset', set: both },
+          iface: 'eth0',
+        }),
+        b.rule({
+          verdict: 'drop',
+          proto: { kind: 'icmp', family: 6, type: { type: 'echo-request', code: null } },
+        }),
+        b.rule({
+          verdict: 'reject',
+          proto: { kind: 'icmp', family: 4, type: { type: 3, code: 4 } },
+        }),
+        b.rule({
+          verdict: 'accept',
+          proto: { kind: 'named', name: 'gre', number: 47 },
+          dest: b.addresses('192.0.2.1', '192.0.2.64/26'),
+        }),
+        b.rule({
+          verdict: 'accept',
+          proto: b.udp,
+          sport: b.ports(53),
+          source: {
+            kind: 'addresses',
+            family: 4,
+            items: [{ kind: 'range', family: 4, from: '192.0.2.10', to: '192.0.2.20' }],
+          },
+        }),
         b.rule({ verdict: 'accept', family: 6, proto: b.udp, dport: b.ports(547) }),
       ],
     },
@@ -38,13 +79,31 @@ function richConfig(): ir.Config {
     },
     guests: [
       b.guest(100, {
-        options: b.guestOptions({ policyIn: 'REJECT', policyOut: 'REJECT', logLevelIn: 6, logLevelOut: 6, ipfilter: true, radv: true }),
-        nics: [b.nic(100, 0, { ipfilter: b.ipset('guest-100/ipfilter-net0', ['192.0.2.100', 'fe80::be24:11ff:fe00:6400']) }), b.nic(100, 1)],
+        options: b.guestOptions({
+          policyIn: 'REJECT',
+          policyOut: 'REJECT',
+          logLevelIn: 6,
+          logLevelOut: 6,
+          ipfilter: true,
+          radv: true,
+        }),
+        nics: [
+          b.nic(100, 0, {
+            ipfilter: b.ipset('guest-100/ipfilter-net0', [
+              '192.0.2.100',
+              'fe80::be24:11ff:fe00:6400',
+            ]),
+          }),
+          b.nic(100, 1),
+        ],
         rules: [
           b.rule({ verdict: 'reject', proto: b.udp, dport: b.ports(53), log: 4 }),
           b.rule({ direction: 'out', verdict: 'reject', proto: b.tcp, dport: b.ports(25), nic: 1 }),
           b.rule({ direction: 'out', verdict: 'drop', source: { kind: 'ipset', set: both } }),
-          b.rule({ verdict: 'accept', proto: { kind: 'icmp', family: 6, type: { type: 'echo-request', code: null } } }),
+          b.rule({
+            verdict: 'accept',
+            proto: { kind: 'icmp', family: 6, type: { type: 'echo-request', code: null } },
+          }),
         ],
       }),
       b.guest(101, { type: 'lxc', nics: [b.nic(101, 0, { device: 'veth101i0' })] }),
@@ -73,8 +132,13 @@ describe.skipIf(!canNetns)('nft -c in a fresh network namespace', () => {
     expect(r.stderr).not.toMatch(/syntax error/);
     const errors = r.stderr.split('\n').filter((l) => l.includes('Error:'));
     expect(errors.length).toBeGreaterThan(0);
-    for (const e of errors) expect(e).toMatch(/Error: Could not process rule: (Protocol error|No such file or directory|Operation not supported)/);
-    const flagged = r.stderr.split('\n').filter((l, i, all) => (all[i - 1] ?? '').includes('Error:'));
+    for (const e of errors)
+      expect(e).toMatch(
+        /Error: Could not process rule: (Protocol error|No such file or directory|Operation not supported)/,
+      );
+    const flagged = r.stderr
+      .split('\n')
+      .filter((_l, i, all) => (all[i - 1] ?? '').includes('Error:'));
     for (const l of flagged) expect(l).toMatch(/\bct state\b|\breject with\b/);
     // Without those lines (K1 cannot load them) the rest — sets, maps, vmaps, chains — loads.
     const stripped = bridge

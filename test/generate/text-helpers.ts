@@ -1,5 +1,9 @@
 // Test helper: generate + emit, and cut the emitted text into tables and chains.
-import { generateRuleset, type GenerateOptions, type GenerateResult } from '../../src/generate/generate-ruleset.js';
+import {
+  generateRuleset,
+  type GenerateOptions,
+  type GenerateResult,
+} from '../../src/generate/generate-ruleset.js';
 import type * as nft from '../../src/nft/model.js';
 import { emitText } from '../../src/nft/emit-text.js';
 import type * as ir from '../../src/resolve/ir.js';
@@ -35,7 +39,9 @@ export function chainRules(text: string, family: 'inet' | 'bridge', chain: strin
   const shared = sharedLists(table);
   return lines
     .slice(start + 1, end)
-    .map((l) => l.trim().replace(/@(list_[a-z0-9_]+)/g, (ref, name: string) => shared.get(name) ?? ref))
+    .map((l) =>
+      l.trim().replace(/@(list_[a-z0-9_]+)/g, (ref, name: string) => shared.get(name) ?? ref),
+    )
     .filter((l) => !l.startsWith('type filter hook') && !l.startsWith('comment '));
 }
 
@@ -46,7 +52,12 @@ function sharedLists(table: string): Map<string, string> {
     const body = m[2] ?? '';
     const one = /elements = \{ (.*) \}/.exec(body);
     const many = /elements = \{\n([\s\S]*?)\n\s*\}/.exec(body);
-    const items = one ? (one[1] ?? '') : (many?.[1] ?? '').split('\n').map((l) => l.trim().replace(/,$/, '')).join(', ');
+    const items = one
+      ? (one[1] ?? '')
+      : (many?.[1] ?? '')
+          .split('\n')
+          .map((l) => l.trim().replace(/,$/, ''))
+          .join(', ');
     out.set(m[1] ?? '', `{ ${items} }`);
   }
   return out;
@@ -58,7 +69,8 @@ export function chainNames(text: string, family: 'inet' | 'bridge'): string[] {
 }
 
 export function defineTable(script: nft.Script, family: nft.Family): nft.Table | undefined {
-  for (const c of script.commands) if (c.kind === 'define-table' && c.table.family === family) return c.table;
+  for (const c of script.commands)
+    if (c.kind === 'define-table' && c.table.family === family) return c.table;
   return undefined;
 }
 

@@ -34,7 +34,8 @@ export async function runFwgen(argv: string[]): Promise<Run> {
     isTTY: false,
     env: {},
     hostname: () => 'pve1',
-    detectLocalNetwork: () => Promise.reject(new Error('golden runs pass --localnet; no detection')),
+    detectLocalNetwork: () =>
+      Promise.reject(new Error('golden runs pass --localnet; no detection')),
     now: () => NOW,
   };
   const code = await main(argv, io);
@@ -97,10 +98,14 @@ export function errorCase(code: string): ErrorCase {
   const dir = path.join(ERRORS_DIR, code);
   const cmdFile = path.join(dir, 'cmd');
   const cmd = existsSync(cmdFile) ? readFileSync(cmdFile, 'utf8').trim() : 'check';
-  if (cmd !== 'check' && cmd !== 'compile') throw new Error(`${dir}/cmd: expected 'check' or 'compile', found '${cmd}'`);
+  if (cmd !== 'check' && cmd !== 'compile')
+    throw new Error(`${dir}/cmd: expected 'check' or 'compile', found '${cmd}'`);
   const args = caseArgs(dir);
-  if (cmd === 'compile') return { code, dir, mode: cmd, argv: ['compile', '--root', dir, ...COMPILE_ARGS, ...args] };
-  const inputs = filesUnder(dir).filter((f) => !CASE_META.has(f)).map((f) => path.join(dir, f));
+  if (cmd === 'compile')
+    return { code, dir, mode: cmd, argv: ['compile', '--root', dir, ...COMPILE_ARGS, ...args] };
+  const inputs = filesUnder(dir)
+    .filter((f) => !CASE_META.has(f))
+    .map((f) => path.join(dir, f));
   if (inputs.length === 0) throw new Error(`${dir}: no input file`);
   const root = existsSync(path.join(dir, 'firewall', 'cluster.fw')) ? ['--root', dir] : [];
   return { code, dir, mode: cmd, argv: ['check', ...root, ...inputs, ...args] };
@@ -133,11 +138,13 @@ export function sourceCodes(): Map<string, string[]> {
     if (!list.includes(file)) list.push(file);
     codes.set(code, list);
   };
-  for (const rel of filesUnder(SRC).filter((f) => f.endsWith('.ts') && !f.startsWith('syntax/generated/'))) {
+  for (const rel of filesUnder(SRC).filter(
+    (f) => f.endsWith('.ts') && !f.startsWith('syntax/generated/'),
+  )) {
     const file = `src/${rel}`;
     const text = readFileSync(path.join(SRC, rel), 'utf8');
-    for (const m of text.matchAll(/\b(?:error|warning)\('([a-z0-9-]+)'/g)) add(m[1]!, file);
-    for (const m of text.matchAll(/\b(?:error|warning)\(`([^`]*)`/g)) {
+    for (const m of text.matchAll(/\b(?:error|warning)\(\s*'([a-z0-9-]+)'/g)) add(m[1]!, file);
+    for (const m of text.matchAll(/\b(?:error|warning)\(\s*`([^`]*)`/g)) {
       for (const code of expandTemplate(m[1]!, text, file)) add(code, file);
     }
     for (const m of text.matchAll(/\bwarn\(\{[^}]*?\bcode:\s*'([a-z0-9-]+)'/gs)) add(m[1]!, file);
@@ -152,6 +159,9 @@ function expandTemplate(template: string, text: string, file: string): string[] 
   const typeName = parts ? new RegExp(`\\b${parts[2]}\\??:\\s*(\\w+)`).exec(text)?.[1] : undefined;
   const union = typeName ? new RegExp(`type ${typeName}\\s*=([^;]*);`).exec(text)?.[1] : undefined;
   const values = union ? [...union.matchAll(/'([a-z0-9-]+)'/g)].map((m) => m[1]!) : [];
-  if (!parts || values.length === 0) throw new Error(`${file}: cannot expand the diagnostic code \`${template}\`; teach test/golden/run-fwgen.ts`);
+  if (!parts || values.length === 0)
+    throw new Error(
+      `${file}: cannot expand the diagnostic code \`${template}\`; teach test/golden/run-fwgen.ts`,
+    );
   return values.map((v) => `${parts[1]}${v}${parts[3]}`);
 }

@@ -51,11 +51,13 @@ export function splitTables(script: string): Map<TableFamily, string> {
       continue;
     }
     const family = familyOf(line);
-    if (family === undefined) throw new Error(`splitTables: line ${i + 1} is not a table command: ${line}`);
+    if (family === undefined)
+      throw new Error(`splitTables: line ${i + 1} is not a table command: ${line}`);
     if (/^table\s/.test(line) && line.trimEnd().endsWith('{')) {
       let end = i + 1;
       while (end < lines.length && lines[end] !== '}') end++;
-      if (end === lines.length) throw new Error(`splitTables: the table block at line ${i + 1} is never closed`);
+      if (end === lines.length)
+        throw new Error(`splitTables: the table block at line ${i + 1} is never closed`);
       put(family, lines.slice(i, end + 1));
       i = end;
       continue;
@@ -68,6 +70,9 @@ export function splitTables(script: string): Map<TableFamily, string> {
 }
 
 function familyOf(line: string): TableFamily | undefined {
-  const m = /^(?:(?:add|create|delete|destroy|flush|list)\s+)?table\s+(ip6|ip|inet|arp|bridge|netdev)\s/.exec(line);
+  const m =
+    /^(?:(?:add|create|delete|destroy|flush|list)\s+)?table\s+(ip6|ip|inet|arp|bridge|netdev)\s/.exec(
+      line,
+    );
   return m?.[1] as TableFamily | undefined;
 }

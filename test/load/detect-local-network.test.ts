@@ -34,28 +34,61 @@ function corosync(text: string) {
 
 describe('detectLocalNetwork', () => {
   it("takes the node's corosync address and the first route that contains it", async () => {
-    const conf = corosync('nodelist {\n node {\n  name: pve1\n  ring0_addr: 192.0.2.11\n }\n node {\n  name: pve2\n  ring0_addr: 10.10.3.4\n }\n}\n');
-    const resolve = async () => { throw new Error('not used'); };
-    expect(await detectLocalNetwork('pve1', conf, { ...base, resolve })).toEqual([{ family: 4, addr: '192.0.2.0', len: 24 }]);
-    expect(await detectLocalNetwork('pve2', conf, { ...base, resolve })).toEqual([{ family: 4, addr: '10.10.0.0', len: 16 }]);
+    const conf = corosync(
+      'nodelist {\n node {\n  name: pve1\n  ring0_addr: 192.0.2.11\n }\n node {\n  name: pve2\n  ring0_addr: 10.10.3.4\n }\n}\n',
+    );
+    const resolve = async () => {
+      throw new Error('not used');
+    };
+    expect(await detectLocalNetwork('pve1', conf, { ...base, resolve })).toEqual([
+      { family: 4, addr: '192.0.2.0', len: 24 },
+    ]);
+    expect(await detectLocalNetwork('pve2', conf, { ...base, resolve })).toEqual([
+      { family: 4, addr: '10.10.0.0', len: 16 },
+    ]);
   });
 
   it('resolves the node name without corosync, and handles IPv6', async () => {
     const resolve = async (name: string) => (name === 'pve1' ? '2001:db8::11' : '203.0.113.9');
-    expect(await detectLocalNetwork('pve1', null, { ...base, resolve })).toEqual([{ family: 6, addr: '2001:db8::', len: 64 }]);
+    expect(await detectLocalNetwork('pve1', null, { ...base, resolve })).toEqual([
+      { family: 6, addr: '2001:db8::', len: 64 },
+    ]);
   });
 
   it('falls back to 127.0.0.0/8 (no route, no address, unreadable /proc)', async () => {
     const loop = [{ family: 4, addr: '127.0.0.0', len: 8 }];
-    expect(await detectLocalNetwork('x', null, { ...base, resolve: async () => '203.0.113.9' })).toEqual(loop);
-    expect(await detectLocalNetwork('x', null, { ...base, resolve: async () => { throw new Error('ENOTFOUND'); } })).toEqual(loop);
-    expect(await detectLocalNetwork('x', null, { ...base, routeV4: '/missing', resolve: async () => '192.0.2.11' })).toEqual(loop);
+    expect(
+      await detectLocalNetwork('x', null, { ...base, resolve: async () => '203.0.113.9' }),
+    ).toEqual(loop);
+    expect(
+      await detectLocalNetwork('x', null, {
+        ...base,
+        resolve: async () => {
+          throw new Error('ENOTFOUND');
+        },
+      }),
+    ).toEqual(loop);
+    expect(
+      await detectLocalNetwork('x', null, {
+        ...base,
+        routeV4: '/missing',
+        resolve: async () => '192.0.2.11',
+      }),
+    ).toEqual(loop);
   });
 
   it('reads big-endian /proc/net/route', async () => {
-    const be = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\neth0\tC0000200\t00000000\t0001\t0\t0\t0\tFFFFFF00\t0\t0\t0\n';
-    const opts = { ...base, endianness: 'BE' as const, readText: async () => be, resolve: async () => '192.0.2.11' };
-    expect(await detectLocalNetwork('x', null, opts)).toEqual([{ family: 4, addr: '192.0.2.0', len: 24 }]);
+    const be =
+      'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\neth0\tC0000200\t00000000\t0001\t0\t0\t0\tFFFFFF00\t0\t0\t0\n';
+    const opts = {
+      ...base,
+      endianness: 'BE' as const,
+      readText: async () => be,
+      resolve: async () => '192.0.2.11',
+    };
+    expect(await detectLocalNetwork('x', null, opts)).toEqual([
+      { family: 4, addr: '192.0.2.0', len: 24 },
+    ]);
   });
 });
 

@@ -39,11 +39,19 @@ describe('loadTree', () => {
     const tree = await loadTree(root, 'pve1');
     expect(tree.root).toBe(root);
     expect(tree.node).toBe('pve1');
-    expect(tree.cluster).toEqual({ path: path.join(root, 'firewall/cluster.fw'), text: '[OPTIONS]\nenable: 1\n' });
+    expect(tree.cluster).toEqual({
+      path: path.join(root, 'firewall/cluster.fw'),
+      text: '[OPTIONS]\nenable: 1\n',
+    });
     expect(tree.host?.path).toBe(path.join(root, 'nodes/pve1/host.fw'));
     expect(tree.guests.map((g) => [g.vmid, g.type, g.conf.path, g.fw?.path ?? null])).toEqual([
       [20, 'qemu', path.join(root, 'nodes/pve1/qemu-server/20.conf'), null],
-      [100, 'qemu', path.join(root, 'nodes/pve1/qemu-server/100.conf'), path.join(root, 'firewall/100.fw')],
+      [
+        100,
+        'qemu',
+        path.join(root, 'nodes/pve1/qemu-server/100.conf'),
+        path.join(root, 'firewall/100.fw'),
+      ],
       [200, 'lxc', path.join(root, 'nodes/pve1/lxc/200.conf'), path.join(root, 'firewall/200.fw')],
     ]);
     expect(tree.corosync?.text).toBe('totem {\n}\n');
@@ -53,13 +61,25 @@ describe('loadTree', () => {
 
   it('gives null and empty lists for what is missing', async () => {
     const tree = await loadTree(root, 'pve1');
-    expect(tree).toEqual({ root, node: 'pve1', cluster: null, host: null, guests: [], corosync: null, vnets: [], nodes: [] });
+    expect(tree).toEqual({
+      root,
+      node: 'pve1',
+      cluster: null,
+      host: null,
+      guests: [],
+      corosync: null,
+      vnets: [],
+      nodes: [],
+    });
   });
 
   it('throws a LoadError for a missing root', async () => {
     const missing = path.join(root, 'nope');
     await expect(loadTree(missing, 'pve1')).rejects.toThrow(LoadError);
-    await expect(loadTree(missing, 'pve1')).rejects.toMatchObject({ code: 'missing-root', message: `no such directory '${missing}'` });
+    await expect(loadTree(missing, 'pve1')).rejects.toMatchObject({
+      code: 'missing-root',
+      message: `no such directory '${missing}'`,
+    });
   });
 
   it('refuses node names that could leave nodes/', async () => {
@@ -71,13 +91,20 @@ describe('loadTree', () => {
 describe('readSource', () => {
   it('reads a file, or stdin for -', async () => {
     await put('a.fw', 'x\n');
-    expect(await readSource(path.join(root, 'a.fw'))).toEqual({ path: path.join(root, 'a.fw'), text: 'x\n' });
+    expect(await readSource(path.join(root, 'a.fw'))).toEqual({
+      path: path.join(root, 'a.fw'),
+      text: 'x\n',
+    });
     const reader = { readFile: async () => 'file', readStdin: async () => 'stdin' };
     expect(await readSource('-', reader)).toEqual({ path: '<stdin>', text: 'stdin' });
   });
 
   it('throws a LoadError for a missing file', async () => {
     const missing = path.join(root, 'none.fw');
-    await expect(readSource(missing)).rejects.toMatchObject({ name: 'LoadError', code: 'missing-file', message: `cannot read '${missing}': no such file` });
+    await expect(readSource(missing)).rejects.toMatchObject({
+      name: 'LoadError',
+      code: 'missing-file',
+      message: `cannot read '${missing}': no such file`,
+    });
   });
 });

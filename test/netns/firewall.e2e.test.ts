@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
 import { goldenTrees } from '../golden/split-tables.js';
-import { LAB, labAvailable, labRequired, runScenarios, ScenarioFile, type ScenarioResults } from './lab.js';
+import {
+  LAB,
+  labAvailable,
+  labRequired,
+  runScenarios,
+  ScenarioFile,
+  type ScenarioResults,
+} from './lab.js';
 
 const avail = labAvailable();
 const skip = !avail.ok && !labRequired();
@@ -23,7 +30,10 @@ async function compileTree(root: string): Promise<string> {
     now: () => 1_800_000_000,
     hostname: () => 'pve1',
   } as unknown as Io;
-  const code = await main(['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'], io);
+  const code = await main(
+    ['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'],
+    io,
+  );
   if (code !== 0) throw new Error(`compile ${root} exited ${code}\n${err}`);
   return out;
 }
@@ -92,7 +102,9 @@ describe.skipIf(skip)('fwgen rulesets on a Proxmox-like kernel, real packets', (
       // Spoofing: a source MAC or IP the guest does not own never leaves its port.
       s.flood(`${p}spoof_control`, 'ct200', outside.mac, outside.ip4, 9005)
         .flood(`${p}spoof_ip`, 'ct200', outside.mac, outside.ip4, 9005, { srcIp: '192.0.2.51' })
-        .flood(`${p}spoof_mac`, 'vm100', outside.mac, outside.ip4, 9005, { srcMac: '02:00:00:00:66:66' });
+        .flood(`${p}spoof_mac`, 'vm100', outside.mac, outside.ip4, 9005, {
+          srcMac: '02:00:00:00:66:66',
+        });
       // DHCP from 0.0.0.0 passes the ipfilter (allowed before it, as in pve-firewall).
       s.dhcp(`${p}dhcp_ct200`, 'ct200', 'outside');
     }
@@ -109,7 +121,9 @@ describe.skipIf(skip)('fwgen rulesets on a Proxmox-like kernel, real packets', (
   });
 
   it('every golden expected.nft loads (nft -f in a fresh lab namespace)', () => {
-    goldenTrees().forEach((tree, i) => expect(r.get(`golden${i}`), `${tree}\n${r.out(`golden${i}`).join('\n')}`).toBe('LOADED'));
+    goldenTrees().forEach((tree, i) =>
+      expect(r.get(`golden${i}`), `${tree}\n${r.out(`golden${i}`).join('\n')}`).toBe('LOADED'),
+    );
   });
 
   for (const brnf of [1, 0] as const) {
@@ -147,7 +161,7 @@ describe.skipIf(skip)('fwgen rulesets on a Proxmox-like kernel, real packets', (
         expect(res('vm100_in_reject_v6')).toBe('REFUSED');
         expect(res('vm100_in_policy_v6')).toBe('TIMEOUT');
       });
-      it("guest OUT: REJECT reaches the guest, DROP, policy ACCEPT (replies pass its IN policy DROP)", () => {
+      it('guest OUT: REJECT reaches the guest, DROP, policy ACCEPT (replies pass its IN policy DROP)', () => {
         expect(res('vm100_out_reject')).toBe('REFUSED');
         expect(res('vm100_out_drop')).toBe('TIMEOUT');
         expect(res('vm100_out_policy')).toBe('OPEN');

@@ -6,7 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB, ScenarioFile, labAvailable, labRequired, runScenarios, type ScenarioResults } from './lab.js';
+import {
+  LAB,
+  ScenarioFile,
+  labAvailable,
+  labRequired,
+  runScenarios,
+  type ScenarioResults,
+} from './lab.js';
 
 const avail = labAvailable();
 
@@ -92,7 +99,11 @@ describe.skipIf(!avail.ok && !labRequired())(`netns lab harness (${avail.mode})`
 
   it('runs under a kernel with bridge reject and bridge conntrack', () => {
     expect(r.errors, r.describe()).toEqual([]);
-    expect(r.features, r.describe()).toMatchObject({ bridge_reject: true, bridge_ct: true, ibrname: true });
+    expect(r.features, r.describe()).toMatchObject({
+      bridge_reject: true,
+      bridge_ct: true,
+      ibrname: true,
+    });
     expect(r.get('fact2')).toBe('LOADED');
   });
 
@@ -122,7 +133,9 @@ describe.skipIf(!avail.ok && !labRequired())(`netns lab harness (${avail.mode})`
     const u = r.fields('unicast_frame');
     expect(u, r.describe()).toMatchObject({ rst: 1, syn_vm100: 0, syn_vm101: 0 });
     // the flooded copy was dropped in postrouting (the count also includes host_rejected_port's SYNs)
-    expect(r.out('counters').join('\n'), r.describe()).toMatch(/tcp dport 23 counter packets [1-9]\d* /);
+    expect(r.out('counters').join('\n'), r.describe()).toMatch(
+      /tcp dport 23 counter packets [1-9]\d* /,
+    );
   });
 
   it('outside -> host tcp works', () => {

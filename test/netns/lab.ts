@@ -14,7 +14,14 @@ export const RUN_SCENARIOS = join(here, 'run-scenarios.sh');
 export const KERNEL_LAB = resolve(here, '..', 'kernel-lab', 'kernel-lab');
 
 export type LabNode = 'host' | 'outside' | 'vm100' | 'vm101' | 'vm102' | 'ct200';
-export const LAB_NODES: readonly LabNode[] = ['host', 'outside', 'vm100', 'vm101', 'vm102', 'ct200'];
+export const LAB_NODES: readonly LabNode[] = [
+  'host',
+  'outside',
+  'vm100',
+  'vm101',
+  'vm102',
+  'ct200',
+];
 
 /** Addresses of the lab topology (must match lab.sh). */
 export const LAB: Record<LabNode, { mac: string; ip4: string; ip6: string; port?: string }> = {
@@ -58,18 +65,32 @@ export function labAvailable(): LabAvailability {
   const forced = process.env.FWGEN_LAB_MODE;
   const direct = (): string | undefined => {
     if (process.getuid?.() !== 0) return 'not root';
-    const r = execaSync('unshare', ['-n', 'nft', '-c', '-f', '-'], { input: FEATURE_PROBE, reject: false, timeout: 20_000 });
-    return r.exitCode === 0 ? undefined : `kernel lacks bridge reject/ct/ibrname (${String(r.stderr).split('\n').find((l) => /Error/.test(l)) ?? r.exitCode})`;
+    const r = execaSync('unshare', ['-n', 'nft', '-c', '-f', '-'], {
+      input: FEATURE_PROBE,
+      reject: false,
+      timeout: 20_000,
+    });
+    return r.exitCode === 0
+      ? undefined
+      : `kernel lacks bridge reject/ct/ibrname (${
+          String(r.stderr)
+            .split('\n')
+            .find((l) => /Error/.test(l)) ?? r.exitCode
+        })`;
   };
   const qemu = (): string | undefined => {
-    const which = (b: string) => execaSync('sh', ['-c', `command -v ${b}`], { reject: false }).exitCode === 0;
-    for (const b of ['qemu-system-x86_64', 'cpio', 'depmod']) if (!which(b)) return `${b} missing (run test/kernel-lab/install.sh)`;
+    const which = (b: string) =>
+      execaSync('sh', ['-c', `command -v ${b}`], { reject: false }).exitCode === 0;
+    for (const b of ['qemu-system-x86_64', 'cpio', 'depmod'])
+      if (!which(b)) return `${b} missing (run test/kernel-lab/install.sh)`;
     if (!existsSync('/bin/busybox')) return '/bin/busybox missing (run test/kernel-lab/install.sh)';
     if (!existsSync(KERNEL_LAB)) return `${KERNEL_LAB} missing`;
     const cache = process.env.FWGEN_LAB_CACHE ?? join(homedir(), '.cache', 'fwgen-kernel-lab');
     if (existsSync(join(cache, 'k', '.done'))) return undefined;
     const r = execaSync('apt-cache', ['depends', 'linux-image-amd64'], { reject: false });
-    return /Depends: linux-image-\d/.test(String(r.stdout)) ? undefined : 'kernel not cached and apt knows no linux-image-amd64';
+    return /Depends: linux-image-\d/.test(String(r.stdout))
+      ? undefined
+      : 'kernel not cached and apt knows no linux-image-amd64';
   };
   if (forced === 'off') cached = { ok: false, reason: 'FWGEN_LAB_MODE=off', mode: 'qemu' };
   else if (forced === 'qemu') {
@@ -77,11 +98,16 @@ export function labAvailable(): LabAvailability {
     cached = { ok: !q, reason: q ?? 'forced qemu', mode: 'qemu' };
   } else {
     const d = direct();
-    if (!d) cached = { ok: true, reason: 'this kernel has bridge reject/ct/ibrname', mode: 'direct' };
+    if (!d)
+      cached = { ok: true, reason: 'this kernel has bridge reject/ct/ibrname', mode: 'direct' };
     else if (forced === 'direct') cached = { ok: false, reason: d, mode: 'direct' };
     else {
       const q = qemu();
-      cached = { ok: !q, reason: q ? `${d}; qemu: ${q}` : `${d}: using qemu kernel-lab`, mode: 'qemu' };
+      cached = {
+        ok: !q,
+        reason: q ? `${d}; qemu: ${q}` : `${d}: using qemu kernel-lab`,
+        mode: 'qemu',
+      };
     }
   }
   return cached;
@@ -186,7 +212,19 @@ export async function runScenarios(dir: string, opts: RunOptions = {}): Promise<
   } else {
     r = await execa(
       KERNEL_LAB,
-      ['--share', abs, '--timeout', String(tmo), '--mem', String(opts.memMb ?? 1024), '--', 'env', ...envList, RUN_SCENARIOS, abs],
+      [
+        '--share',
+        abs,
+        '--timeout',
+        String(tmo),
+        '--mem',
+        String(opts.memMb ?? 1024),
+        '--',
+        'env',
+        ...envList,
+        RUN_SCENARIOS,
+        abs,
+      ],
       { reject: false, all: true, timeout: (tmo + 60) * 1000, cwd: abs },
     );
   }
@@ -204,7 +242,8 @@ export class ScenarioFile {
 
   private static tok(v: string | number, what: string): string {
     const s = String(v);
-    if (!/^[A-Za-z0-9_.:/@+,=-]+$/.test(s) || s.startsWith('#')) throw new Error(`bad ${what}: ${JSON.stringify(s)}`);
+    if (!/^[A-Za-z0-9_.:/@+,=-]+$/.test(s) || s.startsWith('#'))
+      throw new Error(`bad ${what}: ${JSON.stringify(s)}`);
     return s;
   }
   private id(id: string): string {
@@ -223,14 +262,23 @@ export class ScenarioFile {
 
   /** Adds a ruleset file (written by write()). Returns its file name for scenario(). */
   ruleset(fileName: string, text: string): string {
-    if (!/^[A-Za-z0-9_.-]+$/.test(fileName) || fileName === 'scenarios.txt') throw new Error(`bad ruleset file name ${fileName}`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(fileName) || fileName === 'scenarios.txt')
+      throw new Error(`bad ruleset file name ${fileName}`);
     this.files.set(fileName, text.endsWith('\n') ? text : `${text}\n`);
     return fileName;
   }
 
   /** New scenario; rulesetFile null = no rules. brnf defaults to 1 in the script. */
-  scenario(name: string, rulesetFile: string | null, opts: { brnf?: 0 | 1; fresh?: boolean } = {}): this {
-    const f = [ 'scenario', this.id(name), rulesetFile === null ? '-' : ScenarioFile.tok(rulesetFile, 'ruleset file') ];
+  scenario(
+    name: string,
+    rulesetFile: string | null,
+    opts: { brnf?: 0 | 1; fresh?: boolean } = {},
+  ): this {
+    const f = [
+      'scenario',
+      this.id(name),
+      rulesetFile === null ? '-' : ScenarioFile.tok(rulesetFile, 'ruleset file'),
+    ];
     if (opts.brnf !== undefined) f.push(`brnf=${opts.brnf}`);
     if (opts.fresh) f.push('fresh');
     this.lines.push(f.join(' '));
@@ -238,18 +286,46 @@ export class ScenarioFile {
     return this;
   }
 
-  probe(id: string, from: LabNode, proto: 'tcp' | 'udp', host: string, port: number, opts: { timeout?: number } = {}): this {
+  probe(
+    id: string,
+    from: LabNode,
+    proto: 'tcp' | 'udp',
+    host: string,
+    port: number,
+    opts: { timeout?: number } = {},
+  ): this {
     this.needScenario();
-    const f = ['probe', this.id(id), this.node(from), proto, ScenarioFile.tok(host, 'host'), ScenarioFile.tok(port, 'port')];
+    const f = [
+      'probe',
+      this.id(id),
+      this.node(from),
+      proto,
+      ScenarioFile.tok(host, 'host'),
+      ScenarioFile.tok(port, 'port'),
+    ];
     if (opts.timeout !== undefined) f.push(`timeout=${opts.timeout}`);
     this.lines.push(f.join(' '));
     return this;
   }
 
   /** dstMac: a MAC or a node name (its MAC). */
-  flood(id: string, from: LabNode, dstMac: string, host: string, port: number, opts: { vlan?: number; srcIp?: string; srcMac?: string } = {}): this {
+  flood(
+    id: string,
+    from: LabNode,
+    dstMac: string,
+    host: string,
+    port: number,
+    opts: { vlan?: number; srcIp?: string; srcMac?: string } = {},
+  ): this {
     this.needScenario();
-    const f = ['flood', this.id(id), this.node(from), ScenarioFile.tok(dstMac, 'mac'), ScenarioFile.tok(host, 'host'), ScenarioFile.tok(port, 'port')];
+    const f = [
+      'flood',
+      this.id(id),
+      this.node(from),
+      ScenarioFile.tok(dstMac, 'mac'),
+      ScenarioFile.tok(host, 'host'),
+      ScenarioFile.tok(port, 'port'),
+    ];
     if (opts.vlan !== undefined) f.push(`vlan=${opts.vlan}`);
     if (opts.srcIp !== undefined) f.push(`src_ip=${ScenarioFile.tok(opts.srcIp, 'src ip')}`);
     if (opts.srcMac !== undefined) f.push(`src_mac=${ScenarioFile.tok(opts.srcMac, 'src mac')}`);
@@ -266,7 +342,8 @@ export class ScenarioFile {
   /** Shell command (sh -c) in a node's namespace; single line. */
   exec(id: string, node: LabNode, command: string): this {
     this.needScenario();
-    if (/[\n\r]/.test(command) || !command.trim()) throw new Error(`exec ${id}: command must be one non-empty line`);
+    if (/[\n\r]/.test(command) || !command.trim())
+      throw new Error(`exec ${id}: command must be one non-empty line`);
     this.lines.push(['exec', this.id(id), this.node(node), command].join(' '));
     return this;
   }

@@ -19,9 +19,16 @@ describe('emitJson', () => {
       const body = (o as Obj)[verb ?? ''] as Obj;
       return `${verb} ${Object.keys(body)[0]}`;
     });
-    expect(kinds.slice(0, 4)).toEqual(['metainfo json_schema_version', 'add table', 'delete table', 'add table']);
+    expect(kinds.slice(0, 4)).toEqual([
+      'metainfo json_schema_version',
+      'add table',
+      'delete table',
+      'add table',
+    ]);
     expect(kinds.indexOf('add map')).toBeGreaterThan(kinds.lastIndexOf('add chain'));
-    expect(inetJson.nftables[1]).toEqual({ add: { table: { family: 'inet', name: 'fwgen_test' } } });
+    expect(inetJson.nftables[1]).toEqual({
+      add: { table: { family: 'inet', name: 'fwgen_test' } },
+    });
   });
 
   it('writes matches, sets, verdicts and statements as libnftables-json(5)', () => {
@@ -31,28 +38,55 @@ describe('emitJson', () => {
       { accept: null },
     ]);
     expect(exprs).toContainEqual([
-      { match: { op: '==', left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['fin', 'syn']] }, right: ['fin', 'syn'] } },
+      {
+        match: {
+          op: '==',
+          left: { '&': [{ payload: { protocol: 'tcp', field: 'flags' } }, ['fin', 'syn']] },
+          right: ['fin', 'syn'],
+        },
+      },
       { drop: null },
     ]);
     expect(exprs).toContainEqual([{ vmap: { key: { meta: { key: 'iifname' } }, data: '@in_if' } }]);
     expect(exprs).toContainEqual([
-      { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: '@ipset_mgmt' } },
-      { match: { op: '!=', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: { set: [22, { range: [8000, 8100] }] } } },
+      {
+        match: {
+          op: '==',
+          left: { payload: { protocol: 'ip', field: 'saddr' } },
+          right: '@ipset_mgmt',
+        },
+      },
+      {
+        match: {
+          op: '!=',
+          left: { payload: { protocol: 'tcp', field: 'dport' } },
+          right: { set: [22, { range: [8000, 8100] }] },
+        },
+      },
       { counter: null },
       { drop: null },
     ]);
-    expect(exprs).toContainEqual([{ limit: { rate: 1, per: 'second', burst: 5 } }, { log: { prefix: "fw-in: '_x'", group: 0 } }]);
-    expect(exprs).toContainEqual([{ match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'odd\\*' } }, { counter: null }]);
+    expect(exprs).toContainEqual([
+      { limit: { rate: 1, per: 'second', burst: 5 } },
+      { log: { prefix: "fw-in: '_x'", group: 0 } },
+    ]);
+    expect(exprs).toContainEqual([
+      { match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'odd\\*' } },
+      { counter: null },
+    ]);
     expect(exprs).toContainEqual([{ reject: { type: 'icmpx', expr: 'port-unreachable' } }]);
     expect(exprs).toContainEqual([{ mangle: { key: { meta: { key: 'mark' } }, value: 1 } }]);
     expect(exprs).toContainEqual([{ reject: null }]);
-    const map = inetJson.nftables.map((o) => (o as Obj).add as Obj | undefined).find((a) => a?.map)?.map as Obj;
+    const map = inetJson.nftables.map((o) => (o as Obj).add as Obj | undefined).find((a) => a?.map)
+      ?.map as Obj;
     expect(map.elem).toContainEqual(['vmbr0', { jump: { target: 'in_vmbr0' } }]);
   });
 
   it('sanitises comments exactly like the text emitter', () => {
     const withComment = rules(inetJson).find((r) => r.comment !== undefined);
-    expect(`"${String(withComment?.comment)}"`).toBe(emitText(inetScript).match(/comment ("x[^"]*")/)?.[1]);
+    expect(`"${String(withComment?.comment)}"`).toBe(
+      emitText(inetScript).match(/comment ("x[^"]*")/)?.[1],
+    );
   });
 
   it('throws NftNameError for a bad interface name', () => {
@@ -63,10 +97,17 @@ describe('emitJson', () => {
 
   it('scope guard refuses flush and foreign tables', () => {
     const script: Script = inetScript;
-    expect(() => assertJsonScope({ nftables: [...inetJson.nftables, { flush: { ruleset: null } }] }, script)).toThrow(/scope guard/);
-    expect(() => assertJsonScope({ nftables: [...inetJson.nftables, { delete: { table: { family: 'ip', name: 'filter' } } }] }, script)).toThrow(
-      /scope guard/,
-    );
+    expect(() =>
+      assertJsonScope({ nftables: [...inetJson.nftables, { flush: { ruleset: null } }] }, script),
+    ).toThrow(/scope guard/);
+    expect(() =>
+      assertJsonScope(
+        {
+          nftables: [...inetJson.nftables, { delete: { table: { family: 'ip', name: 'filter' } } }],
+        },
+        script,
+      ),
+    ).toThrow(/scope guard/);
   });
 });
 
@@ -76,7 +117,10 @@ describe.skipIf(!canNetns)('emitJson output in nft (fresh network namespace)', (
   });
 
   it('nft -j -c accepts the bridge script without kernel extras', () => {
-    expect(nftCheckJson(emitJson(replaceScript(bridgeTable(false))))).toMatchObject({ status: 0, stderr: '' });
+    expect(nftCheckJson(emitJson(replaceScript(bridgeTable(false))))).toMatchObject({
+      status: 0,
+      stderr: '',
+    });
   });
 
   it('bridge ct / reject / ibrname: accepted, or refused only by the kernel (not a JSON parse error)', () => {
@@ -88,7 +132,9 @@ describe.skipIf(!canNetns)('emitJson output in nft (fresh network namespace)', (
   });
 
   it('loads twice in a row (atomic replace)', () => {
-    const r = inNetns('nft -j -f x.json && nft -j -f x.json && nft list tables', { 'x.json': JSON.stringify(inetJson) });
+    const r = inNetns('nft -j -f x.json && nft -j -f x.json && nft list tables', {
+      'x.json': JSON.stringify(inetJson),
+    });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.stdout.trim()).toBe('table inet fwgen_test');
   });
@@ -98,7 +144,14 @@ describe.skipIf(!canNetns)('emitJson output in nft (fresh network namespace)', (
   // input ignores them (see emit-json.ts).
   it.each([
     ['inet', replaceScript(inetTable({ objectComments: false }))],
-    ['bridge', replaceScript({ ...bridgeTable(false), sets: bridgeTable(false).sets.map(({ comment: _c, ...s }) => s), chains: bridgeTable(false).chains.map(({ comment: _c, ...c }) => c) })],
+    [
+      'bridge',
+      replaceScript({
+        ...bridgeTable(false),
+        sets: bridgeTable(false).sets.map(({ comment: _c, ...s }) => s),
+        chains: bridgeTable(false).chains.map(({ comment: _c, ...c }) => c),
+      }),
+    ],
   ])('%s: text and JSON give the same ruleset', (_name, script) => {
     const listing = (cmd: string, file: string, content: string): unknown => {
       const r = inNetns(`${cmd} && nft -j list ruleset`, { [file]: content });

@@ -1,15 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertTextScope, emitText } from '../../src/nft/emit-text.js';
-import type { Script, Table } from '../../src/nft/model.js';
+import type { Table } from '../../src/nft/model.js';
 import { NftIdentifierError, NftNameError } from '../../src/nft/quote.js';
 import { bridgeTable, inetTable, replaceScript } from './fixtures.js';
 import { canNetns, inNetns, nftCheckText } from './netns.js';
 
 const inetText = emitText(replaceScript(inetTable()));
 
-function withRule(table: Table, chain: string, rule: Table['chains'][number]['rules'][number]): Table {
-  return { ...table, chains: table.chains.map((c) => (c.name === chain ? { ...c, rules: [...c.rules, rule] } : c)) };
+function withRule(
+  table: Table,
+  chain: string,
+  rule: Table['chains'][number]['rules'][number],
+): Table {
+  return {
+    ...table,
+    chains: table.chains.map((c) => (c.name === chain ? { ...c, rules: [...c.rules, rule] } : c)),
+  };
 }
 
 describe('emitText', () => {
@@ -138,7 +145,10 @@ describe('emitText', () => {
           name: 's',
           type: 'ipv4_addr',
           interval: false,
-          elements: Array.from({ length: 20000 }, (_, i) => ({ kind: 'sym', value: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` })),
+          elements: Array.from({ length: 20000 }, (_, i) => ({
+            kind: 'sym',
+            value: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+          })),
         },
       ],
       maps: [],
@@ -156,7 +166,19 @@ describe('emitText', () => {
       name: 'nd',
       sets: [{ name: 'empty', type: 'ipv4_addr', interval: true, elements: [] }],
       maps: [],
-      chains: [{ name: 'ingress', base: { type: 'filter', hook: 'ingress', priority: -500, device: 'eth0', policy: 'accept' }, rules: [] }],
+      chains: [
+        {
+          name: 'ingress',
+          base: {
+            type: 'filter',
+            hook: 'ingress',
+            priority: -500,
+            device: 'eth0',
+            policy: 'accept',
+          },
+          rules: [],
+        },
+      ],
     };
     expect(emitText({ commands: [{ kind: 'define-table', table }] })).toBe(
       [
@@ -180,38 +202,117 @@ describe('emitText', () => {
     const bad = (table: Table) => () => emitText(replaceScript(table));
     expect(bad({ ...t, name: 'fwd' })).toThrow(NftIdentifierError);
     expect(bad({ ...t, name: '1x' })).toThrow(NftIdentifierError);
-    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'verdict', verdict: { kind: 'jump', chain: 'missing' } }] }))).toThrow(/missing/);
-    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'vmap', key: { kind: 'meta', key: 'iifname' }, map: 'ipset_mgmt' }] }))).toThrow(NftIdentifierError);
-    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'match', left: { kind: 'payload', proto: 'ip', field: 'saddr' }, op: '==', right: { kind: 'sym', value: '1.2.3.4 accept' } }] }))).toThrow(NftIdentifierError);
-    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'match', left: { kind: 'payload', proto: 'ip', field: 'saddr' }, op: '==', right: { kind: 'set-ref', name: 'nope' } }] }))).toThrow(NftIdentifierError);
-    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'log', group: 1, level: 'info' }] }))).toThrow(/mutually exclusive/);
+    expect(
+      bad(
+        withRule(t, 'input', {
+          stmts: [{ kind: 'verdict', verdict: { kind: 'jump', chain: 'missing' } }],
+        }),
+      ),
+    ).toThrow(/missing/);
+    expect(
+      bad(
+        withRule(t, 'input', {
+          stmts: [{ kind: 'vmap', key: { kind: 'meta', key: 'iifname' }, map: 'ipset_mgmt' }],
+        }),
+      ),
+    ).toThrow(NftIdentifierError);
+    expect(
+      bad(
+        withRule(t, 'input', {
+          stmts: [
+            {
+              kind: 'match',
+              left: { kind: 'payload', proto: 'ip', field: 'saddr' },
+              op: '==',
+              right: { kind: 'sym', value: '1.2.3.4 accept' },
+            },
+          ],
+        }),
+      ),
+    ).toThrow(NftIdentifierError);
+    expect(
+      bad(
+        withRule(t, 'input', {
+          stmts: [
+            {
+              kind: 'match',
+              left: { kind: 'payload', proto: 'ip', field: 'saddr' },
+              op: '==',
+              right: { kind: 'set-ref', name: 'nope' },
+            },
+          ],
+        }),
+      ),
+    ).toThrow(NftIdentifierError);
+    expect(
+      bad(withRule(t, 'input', { stmts: [{ kind: 'log', group: 1, level: 'info' }] })),
+    ).toThrow(/mutually exclusive/);
     expect(bad(withRule(t, 'input', { stmts: [] }))).toThrow(NftIdentifierError);
-    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'ct-mark-set', value: -1 }] }))).toThrow(NftIdentifierError);
+    expect(bad(withRule(t, 'input', { stmts: [{ kind: 'ct-mark-set', value: -1 }] }))).toThrow(
+      NftIdentifierError,
+    );
   });
 
   it('throws NftNameError for an interface name it cannot write', () => {
     const t = withRule(inetTable(), 'input', {
-      stmts: [{ kind: 'match', left: { kind: 'meta', key: 'iifname' }, op: '==', right: { kind: 'str', value: 'x" accept; "' } }],
+      stmts: [
+        {
+          kind: 'match',
+          left: { kind: 'meta', key: 'iifname' },
+          op: '==',
+          right: { kind: 'str', value: 'x" accept; "' },
+        },
+      ],
     });
     expect(() => emitText(replaceScript(t))).toThrow(NftNameError);
   });
 
   it('writes large scripts in whole-line chunks without losing or splitting a line', () => {
     // 10,000 rules: well past one 4,096-line chunk, so lines cross several chunk boundaries.
-    const rules = Array.from({ length: 10_000 }, (_, i) => ({ stmts: [{ kind: 'match', left: { kind: 'payload', proto: 'tcp', field: 'dport' }, op: '==', right: { kind: 'num', value: i } }, { kind: 'verdict', verdict: { kind: 'accept' } }], comment: `rule ${i}` }) as Table['chains'][number]['rules'][number]);
-    const table: Table = { family: 'inet', name: 'big', sets: [], maps: [], chains: [{ name: 'c', rules }] };
+    const rules = Array.from(
+      { length: 10_000 },
+      (_, i) =>
+        ({
+          stmts: [
+            {
+              kind: 'match',
+              left: { kind: 'payload', proto: 'tcp', field: 'dport' },
+              op: '==',
+              right: { kind: 'num', value: i },
+            },
+            { kind: 'verdict', verdict: { kind: 'accept' } },
+          ],
+          comment: `rule ${i}`,
+        }) as Table['chains'][number]['rules'][number],
+    );
+    const table: Table = {
+      family: 'inet',
+      name: 'big',
+      sets: [],
+      maps: [],
+      chains: [{ name: 'c', rules }],
+    };
     const lines = emitText({ commands: [{ kind: 'define-table', table }] }).split('\n');
     expect(lines.slice(0, 2)).toEqual(['table inet big {', '  chain c {']);
-    expect(lines.slice(2, -3)).toEqual(rules.map((_, i) => `    tcp dport ${i} accept comment "rule ${i}"`));
+    expect(lines.slice(2, -3)).toEqual(
+      rules.map((_, i) => `    tcp dport ${i} accept comment "rule ${i}"`),
+    );
     expect(lines.slice(-3)).toEqual(['  }', '}', '']);
   });
 
   it('scope guard: refuses flush/ruleset and foreign tables, ignores quoted text', () => {
     const script = replaceScript(inetTable());
     expect(() => assertTextScope(inetText + 'flush ruleset\n', script)).toThrow(/scope guard/);
-    expect(() => assertTextScope(inetText + 'delete table ip filter\n', script)).toThrow(/scope guard/);
-    expect(() => assertTextScope(inetText.replace('table inet fwgen_test {', 'table inet other {'), script)).toThrow(/scope guard/);
-    const t = withRule(inetTable(), 'input', { stmts: [{ kind: 'counter' }], comment: 'never flush ruleset here' });
+    expect(() => assertTextScope(inetText + 'delete table ip filter\n', script)).toThrow(
+      /scope guard/,
+    );
+    expect(() =>
+      assertTextScope(inetText.replace('table inet fwgen_test {', 'table inet other {'), script),
+    ).toThrow(/scope guard/);
+    const t = withRule(inetTable(), 'input', {
+      stmts: [{ kind: 'counter' }],
+      comment: 'never flush ruleset here',
+    });
     expect(emitText(replaceScript(t))).toContain('comment "never flush ruleset here"');
   });
 });
@@ -222,7 +323,10 @@ describe.skipIf(!canNetns)('emitText output in nft (fresh network namespace)', (
   });
 
   it('nft -c accepts the bridge script without kernel extras', () => {
-    expect(nftCheckText(emitText(replaceScript(bridgeTable(false))))).toMatchObject({ status: 0, stderr: '' });
+    expect(nftCheckText(emitText(replaceScript(bridgeTable(false))))).toMatchObject({
+      status: 0,
+      stderr: '',
+    });
   });
 
   it('bridge ct / reject / ibrname: accepted, or refused only by the kernel (not a syntax error)', () => {
@@ -242,8 +346,12 @@ describe.skipIf(!canNetns)('emitText output in nft (fresh network namespace)', (
 
   it('replacing leaves foreign tables alone and drops old chains', () => {
     // One-line `{ chain stale { } }` is a syntax error in 1.0.6 (`}` after `}` needs a newline or `;`).
-    const old = 'table inet fwgen_test {\n  chain stale {\n  }\n}\ntable ip filter {\n  chain f {\n  }\n}\n';
-    const r = inNetns('nft -f old.nft && nft -f x.nft && nft list tables && nft list table inet fwgen_test', { 'old.nft': old, 'x.nft': inetText });
+    const old =
+      'table inet fwgen_test {\n  chain stale {\n  }\n}\ntable ip filter {\n  chain f {\n  }\n}\n';
+    const r = inNetns(
+      'nft -f old.nft && nft -f x.nft && nft list tables && nft list table inet fwgen_test',
+      { 'old.nft': old, 'x.nft': inetText },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('table ip filter');
@@ -252,12 +360,18 @@ describe.skipIf(!canNetns)('emitText output in nft (fresh network namespace)', (
 
   it('property: any rule comment and log prefix still gives a script nft accepts', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 200 }), (comment, prefix) => {
-        const text = emitText(replaceScript(inetTable({ ruleComment: comment, logPrefix: prefix })));
-        const r = nftCheckText(text);
-        expect(r.stderr).toBe('');
-        expect(r.status).toBe(0);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        (comment, prefix) => {
+          const text = emitText(
+            replaceScript(inetTable({ ruleComment: comment, logPrefix: prefix })),
+          );
+          const r = nftCheckText(text);
+          expect(r.stderr).toBe('');
+          expect(r.status).toBe(0);
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -23,7 +23,11 @@ export function inNetns(script: string, files: Record<string, string>): NftRun {
   const dir = mkdtempSync(join(tmpdir(), 'fwgen-nft-'));
   try {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-    const r = spawnSync('unshare', ['-n', 'sh', '-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('unshare', ['-n', 'sh', '-c', script], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,9 @@ describe('quoteComment', () => {
   });
 
   it('replaces newlines, tabs and Unicode line separators by spaces, other controls and \\ by _', () => {
-    expect(quoteComment('line1\nline2\r\nx\ty\u2028z\u2029w\u0085v')).toBe('"line1 line2  x y z w v"');
+    expect(quoteComment('line1\nline2\r\nx\ty\u2028z\u2029w\u0085v')).toBe(
+      '"line1 line2  x y z w v"',
+    );
     expect(quoteComment('a\\"b')).toBe(`"a_'b"`);
     expect(quoteComment('a\u0000b\u0001c\u007fd\u009be')).toBe('"a_b_c_d_e"');
     expect(quoteComment('bidi\u202eevil\u200b')).toBe('"bidi_evil_"');
@@ -47,8 +49,29 @@ describe('quoteComment', () => {
   });
 
   it('property: any string gives exactly two quotes, no control characters, <= 130 bytes', () => {
-    const nasty = fc.constantFrom('"', '\\', '\n', '\r', '\t', '\u0000', '\u007f', '\u2028', '\u2029', '\u0085', 'ü', '😀', '$', ';', '\ud800', '\udc00', '*');
-    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: nasty, maxLength: 200 }));
+    const nasty = fc.constantFrom(
+      '"',
+      '\\',
+      '\n',
+      '\r',
+      '\t',
+      '\u0000',
+      '\u007f',
+      '\u2028',
+      '\u2029',
+      '\u0085',
+      'ü',
+      '😀',
+      '$',
+      ';',
+      '\ud800',
+      '\udc00',
+      '*',
+    );
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.string({ unit: nasty, maxLength: 200 }),
+    );
     fc.assert(
       fc.property(text, (s) => {
         const q = quoteComment(s);
@@ -120,18 +143,40 @@ describe('quoteIfname', () => {
 });
 
 describe('assertIdentifier', () => {
-  it.each(['pve_fw', 'pve-fw', 'pve.fw', 'guest100/net0', 'tap100i0', '_x', 'input', 'filter', 'g100_in', 'a'.repeat(255)])(
-    'accepts %j',
-    (name) => {
-      expect(assertIdentifier(name)).toBe(name);
-    },
-  );
-  it.each(['', '100guest', 'a b', 'a$b', 'a@b', '"x"', 'a:b', 'fwd', 'counter', 'accept', 'ip', 'set', 'log', 'map', 'table', 'a'.repeat(256)])(
-    'refuses %j',
-    (name) => {
-      expect(() => assertIdentifier(name)).toThrow(NftIdentifierError);
-    },
-  );
+  it.each([
+    'pve_fw',
+    'pve-fw',
+    'pve.fw',
+    'guest100/net0',
+    'tap100i0',
+    '_x',
+    'input',
+    'filter',
+    'g100_in',
+    'a'.repeat(255),
+  ])('accepts %j', (name) => {
+    expect(assertIdentifier(name)).toBe(name);
+  });
+  it.each([
+    '',
+    '100guest',
+    'a b',
+    'a$b',
+    'a@b',
+    '"x"',
+    'a:b',
+    'fwd',
+    'counter',
+    'accept',
+    'ip',
+    'set',
+    'log',
+    'map',
+    'table',
+    'a'.repeat(256),
+  ])('refuses %j', (name) => {
+    expect(() => assertIdentifier(name)).toThrow(NftIdentifierError);
+  });
 });
 
 describe.skipIf(!canNetns)('quoted text in nft (fresh network namespace)', () => {
@@ -140,9 +185,13 @@ describe.skipIf(!canNetns)('quoted text in nft (fresh network namespace)', () =>
     const r = inNetns('nft -f x.nft && nft -j list chain inet t c', { 'x.nft': text });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const rules = (JSON.parse(r.stdout) as { nftables: Record<string, unknown>[] }).nftables.filter((o) => 'rule' in o);
+    const rules = (JSON.parse(r.stdout) as { nftables: Record<string, unknown>[] }).nftables.filter(
+      (o) => 'rule' in o,
+    );
     expect(rules).toHaveLength(1);
-    expect((rules[0] as { rule: { comment: string } }).rule.comment).toBe(quoteComment(INJECTION).slice(1, -1));
+    expect((rules[0] as { rule: { comment: string } }).rule.comment).toBe(
+      quoteComment(INJECTION).slice(1, -1),
+    );
   });
 
   it('128-byte comments and 127-byte log prefixes (multibyte) load', () => {

@@ -39,33 +39,104 @@ function checkText(text: string, scope: FileScope): void {
 
 // Lines that look like the real thing, so the generator reaches deep into the grammar.
 const token = fc.constantFrom(
-  '[OPTIONS]', '[RULES]', '[ALIASES]', '[IPSET x1]', '[group g1]', '[ipset ab]', 'IN', 'OUT', 'GROUP', 'FORWARD', '|IN',
-  'ACCEPT', 'DROP', 'REJECT', 'SSH(ACCEPT)', 'Ping(DROP)', '-p', 'tcp', 'icmp', '-dport', '-sport', '22', '80:90', 'http',
-  '-source', '-dest', '+x1', '+dc/x1', 'dc/a1', 'guest/a1', '10.0.0.0/8', '2001:db8::/32', '1.2.3.4-1.2.3.9', '!',
-  '-i', 'net0', '-log', 'info', '-icmp-type', 'echo-request', '#', 'enable:', '1', ':', ',', ' ', '\t', '\n', '\r\n', 'a1', '[', ']',
+  '[OPTIONS]',
+  '[RULES]',
+  '[ALIASES]',
+  '[IPSET x1]',
+  '[group g1]',
+  '[ipset ab]',
+  'IN',
+  'OUT',
+  'GROUP',
+  'FORWARD',
+  '|IN',
+  'ACCEPT',
+  'DROP',
+  'REJECT',
+  'SSH(ACCEPT)',
+  'Ping(DROP)',
+  '-p',
+  'tcp',
+  'icmp',
+  '-dport',
+  '-sport',
+  '22',
+  '80:90',
+  'http',
+  '-source',
+  '-dest',
+  '+x1',
+  '+dc/x1',
+  'dc/a1',
+  'guest/a1',
+  '10.0.0.0/8',
+  '2001:db8::/32',
+  '1.2.3.4-1.2.3.9',
+  '!',
+  '-i',
+  'net0',
+  '-log',
+  'info',
+  '-icmp-type',
+  'echo-request',
+  '#',
+  'enable:',
+  '1',
+  ':',
+  ',',
+  ' ',
+  '\t',
+  '\n',
+  '\r\n',
+  'a1',
+  '[',
+  ']',
 );
 const lineish = fc.array(token, { maxLength: 30 }).map((xs) => xs.join(' '));
 
 describe('the front end on any input', () => {
   it('random strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200, unit: 'binary' }), fc.constantFrom(...SCOPES), (s, scope) => checkText(s, scope)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 200, unit: 'binary' }),
+        fc.constantFrom(...SCOPES),
+        (s, scope) => checkText(s, scope),
+      ),
+      { numRuns: RUNS },
+    );
   });
   it('config-shaped token soup', () => {
-    fc.assert(fc.property(fc.array(lineish, { maxLength: 12 }).map((ls) => ls.join('\n')), fc.constantFrom(...SCOPES), (s, scope) => checkText(s, scope)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(
+        fc.array(lineish, { maxLength: 12 }).map((ls) => ls.join('\n')),
+        fc.constantFrom(...SCOPES),
+        (s, scope) => checkText(s, scope),
+      ),
+      { numRuns: RUNS },
+    );
   });
   it('mutations of the fixture files', () => {
     const files = fg.sync('fixtures/**/*.fw').map((p) => readFileSync(p, 'utf8'));
     expect(files.length).toBeGreaterThan(3);
-    const mutation = fc.tuple(fc.nat(), fc.nat({ max: 8 }), fc.string({ maxLength: 8, unit: 'binary' }));
+    const mutation = fc.tuple(
+      fc.nat(),
+      fc.nat({ max: 8 }),
+      fc.string({ maxLength: 8, unit: 'binary' }),
+    );
     fc.assert(
-      fc.property(fc.constantFrom(...files), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.constantFrom(...SCOPES), (text, muts, scope) => {
-        let t = text;
-        for (const [at, del, ins] of muts) {
-          const i = at % (t.length + 1);
-          t = t.slice(0, i) + ins + t.slice(i + del);
-        }
-        checkText(t, scope);
-      }),
+      fc.property(
+        fc.constantFrom(...files),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...SCOPES),
+        (text, muts, scope) => {
+          let t = text;
+          for (const [at, del, ins] of muts) {
+            const i = at % (t.length + 1);
+            t = t.slice(0, i) + ins + t.slice(i + del);
+          }
+          checkText(t, scope);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -27,12 +27,30 @@ export interface TreeText {
   now?: number;
 }
 
-export function nic(index: number, mac: string | null, firewall = true, extra: Partial<ast.NicConf> = {}): ast.NicConf {
+export function nic(
+  index: number,
+  mac: string | null,
+  firewall = true,
+  extra: Partial<ast.NicConf> = {},
+): ast.NicConf {
   const file = { path: 'x.conf', text: '' };
-  const span = { file, start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+  const span = {
+    file,
+    start: { offset: 0, line: 1, column: 1 },
+    end: { offset: 0, line: 1, column: 1 },
+  };
   return {
-    kind: 'nic', span, index: { value: index, span }, model: 'virtio', mac: mac ? { value: mac, span } : null,
-    bridge: { value: 'vmbr0', span }, firewall, tag: null, ip: null, ip6: null, ...extra,
+    kind: 'nic',
+    span,
+    index: { value: index, span },
+    model: 'virtio',
+    mac: mac ? { value: mac, span } : null,
+    bridge: { value: 'vmbr0', span },
+    firewall,
+    tag: null,
+    ip: null,
+    ip6: null,
+    ...extra,
   };
 }
 
@@ -41,7 +59,11 @@ export function resolveTree(t: TreeText): { config: ir.Config; diags: string } {
   const guests: GuestInput[] = (t.guests ?? []).map((g) => ({
     vmid: g.vmid,
     type: g.type ?? 'qemu',
-    conf: { kind: 'guest-conf', file: { path: `${g.vmid}.conf`, text: '' }, nics: g.nics ?? [nic(0, 'BC:24:11:00:01:00')] },
+    conf: {
+      kind: 'guest-conf',
+      file: { path: `${g.vmid}.conf`, text: '' },
+      nics: g.nics ?? [nic(0, 'BC:24:11:00:01:00')],
+    },
     fw: g.fw === undefined ? null : parse(`${g.vmid}.fw`, g.fw, d),
   }));
   const config = resolveConfig(
@@ -59,4 +81,5 @@ export function resolveTree(t: TreeText): { config: ir.Config; diags: string } {
   return { config, diags: renderAll(d.sorted()) };
 }
 
-export const cidrs = (s: ir.IpSet, f: 4 | 6) => (f === 4 ? s.v4 : s.v6).map((c) => `${c.addr}/${c.len}`);
+export const cidrs = (s: ir.IpSet, f: 4 | 6) =>
+  (f === 4 ? s.v4 : s.v6).map((c) => `${c.addr}/${c.len}`);

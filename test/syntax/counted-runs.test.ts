@@ -17,7 +17,9 @@ const GRAMMAR = `
 `;
 
 async function load(source: string): Promise<{ parse(text: string): unknown }> {
-  return import(`data:text/javascript,${encodeURIComponent(source)}`) as Promise<{ parse(text: string): unknown }>;
+  return import(`data:text/javascript,${encodeURIComponent(source)}`) as Promise<{
+    parse(text: string): unknown;
+  }>;
 }
 
 describe('counted-runs rewrite', () => {
@@ -39,7 +41,10 @@ describe('counted-runs rewrite', () => {
   });
 
   it('left no counted repetition in the built parser', () => {
-    const built = readFileSync(path.join(import.meta.dirname, '../../src/syntax/generated/pve-fw.js'), 'utf8');
+    const built = readFileSync(
+      path.join(import.meta.dirname, '../../src/syntax/generated/pve-fw.js'),
+      'utf8',
+    );
     expect(built).not.toMatch(/\.length >= \(s\d+\|0\)/);
     expect(built).toContain('peg$currPos += (');
   });

@@ -58,8 +58,20 @@ describe('parseCorosyncConf', () => {
     expect(text).toBe('');
     expect(conf.transport).toBeNull();
     expect(conf.nodes).toEqual([
-      { name: 'pve1', links: [{ link: 0, address: '192.0.2.11' }, { link: 1, address: '198.51.100.11' }] },
-      { name: 'pve2', links: [{ link: 0, address: '192.0.2.12' }, { link: 1, address: '198.51.100.12' }] },
+      {
+        name: 'pve1',
+        links: [
+          { link: 0, address: '192.0.2.11' },
+          { link: 1, address: '198.51.100.11' },
+        ],
+      },
+      {
+        name: 'pve2',
+        links: [
+          { link: 0, address: '192.0.2.12' },
+          { link: 1, address: '198.51.100.12' },
+        ],
+      },
     ]);
   });
 
@@ -82,12 +94,14 @@ nodelist { node { name: a
   });
 
   it('reports unbalanced braces and stray tokens', () => {
-    expect(parse('totem {\n  version: 2\n').text).toBe(`corosync.conf:1:1: error: 'totem' block is never closed, expected '}' [corosync-syntax]
+    expect(parse('totem {\n  version: 2\n').text)
+      .toBe(`corosync.conf:1:1: error: 'totem' block is never closed, expected '}' [corosync-syntax]
  1 | totem {
    | ^^^^^^^
 `);
     expect(parse('}\n').text).toContain("error: unmatched '}' [corosync-syntax]");
-    expect(parse('totem {\n  what\n}\n').text).toBe(`corosync.conf:2:3: error: unexpected 'what', expected 'key: value', 'name {' or '}' [corosync-syntax]
+    expect(parse('totem {\n  what\n}\n').text)
+      .toBe(`corosync.conf:2:3: error: unexpected 'what', expected 'key: value', 'name {' or '}' [corosync-syntax]
  2 |   what
    |   ^^^^
 `);
@@ -103,15 +117,31 @@ nodelist { node { name: a
 describe('parseCorosyncConf (property)', () => {
   it('never throws, and every span lies inside the file', async () => {
     const fc = (await import('fast-check')).default;
-    const piece = fc.constantFrom('nodelist', 'node', 'totem', '{', '}', ':', ' ', 'name', 'ring0_addr', 'pve1', '\n', '#', 'x');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
-      const text = parts.join('');
-      const diags = new Diagnostics();
-      parseCorosyncConf(sourceFile('c', text), diags);
-      for (const d of diags.list) {
-        expect(d.span!.start.offset).toBeGreaterThanOrEqual(0);
-        expect(d.span!.end.offset).toBeLessThanOrEqual(text.length);
-      }
-    }));
+    const piece = fc.constantFrom(
+      'nodelist',
+      'node',
+      'totem',
+      '{',
+      '}',
+      ':',
+      ' ',
+      'name',
+      'ring0_addr',
+      'pve1',
+      '\n',
+      '#',
+      'x',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        const diags = new Diagnostics();
+        parseCorosyncConf(sourceFile('c', text), diags);
+        for (const d of diags.list) {
+          expect(d.span!.start.offset).toBeGreaterThanOrEqual(0);
+          expect(d.span!.end.offset).toBeLessThanOrEqual(text.length);
+        }
+      }),
+    );
   });
 });
