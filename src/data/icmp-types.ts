@@ -1,4 +1,5 @@
-// Generated from shared/reference/icmp-types.tsv (SPEC.md b.10): every ICMP/ICMPv6 type name
+// Source of truth for the code; written from docs/data/icmp-types.tsv, and test/data/tsv.test.ts
+// fails when the two disagree (docs/reference.md §pve-icmp-types, §data): every ICMP/ICMPv6 name
 // pve-firewall ($icmp_type_names, $icmpv6_type_names) or proxmox-ve-config (rule_match.rs) accepts.
 //
 // What pve-firewall accepts (the tsv `pve_firewall` column and its notes):

@@ -1,5 +1,6 @@
-// Log levels of rule `-log` and the log_level_* options (SPEC.md b.11): pve-firewall
-// $log_level_hash, proxmox-ve-config types/log.rs LogLevel; syslog severities 0..7, nolog = none.
+// Log levels of rule `-log` and the log_level_* options (docs/reference.md §pve-log-levels);
+// hand-written, this file is the source of truth. pve-firewall $log_level_hash, proxmox-ve-config
+// types/log.rs LogLevel; syslog severities 0..7, nolog = none.
 
 export const LOG_LEVEL_NAMES = [
   'emerg',

@@ -1,4 +1,5 @@
-// Generated from shared/reference/macros.tsv (SPEC.md b.6, d.6): the firewall macros of
+// Source of truth for the code; written from docs/data/macros.tsv, and test/data/tsv.test.ts
+// fails when the two disagree (docs/reference.md §pve-macros, §data): the firewall macros of
 // pve-firewall ($pve_fw_macros, $pve_ipv6fw_macros) and proxmox-ve-config (resources/macros.json).
 //
 // Column mapping (macros.tsv -> MacroLine / Macro):

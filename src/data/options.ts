@@ -1,5 +1,7 @@
-// Generated from shared/reference/options.tsv (SPEC.md b.3, c): every [OPTIONS] key per file kind
-// (pve-firewall $*_option_properties + parse_*fw_option; proxmox-ve-config firewall/*.rs Options).
+// Source of truth for the code; written from docs/data/options.tsv, and test/data/tsv.test.ts
+// fails when the keys differ (docs/reference.md §pve-options, §pve-option-lines, §data).
+// Every [OPTIONS] key per file kind (pve-firewall $*_option_properties + parse_*fw_option;
+// proxmox-ve-config firewall/*.rs Options).
 //
 // `type` follows what pve-firewall's file parser accepts (tsv column pve_firewall_file_syntax):
 // booleans exactly `0`/`1`; integers ASCII digits (API limits in apiMin/apiMax, not enforced when

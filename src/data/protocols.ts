@@ -1,5 +1,6 @@
-// Snapshot of /etc/protocols from Debian 12 netbase 6.4 (generated; fwgen never reads /etc at run
-// time), plus `icmpv6` as pve-firewall get_etc_protocols adds it (SPEC.md b.9).
+// Snapshot of /etc/protocols from Debian 12 netbase 6.4, taken once; this file is the source of
+// truth now (fwgen never reads /etc at run time), plus `icmpv6` as pve-firewall
+// get_etc_protocols adds it (docs/reference.md §pve-protocols).
 //
 // pve-firewall accepts a protocol that is a first name of a line (case-sensitive, lower-case;
 // the upper-case aliases like `TCP` are NOT accepted) or `icmpv6`, or a number listed in the file;

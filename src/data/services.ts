@@ -1,5 +1,6 @@
-// Snapshot of /etc/services from Debian 12 netbase 6.4 (generated; fwgen never reads /etc at run
-// time). Used for service names in -dport/-sport (SPEC.md a.1, b.8).
+// Snapshot of /etc/services from Debian 12 netbase 6.4, taken once; this file is the source of
+// truth now (fwgen never reads /etc at run time). Used for service names in -dport/-sport
+// (docs/reference.md §pve-files, §pve-ports).
 //
 // Every name on a `name port/proto [aliases…]` line maps to its port, aliases included (as
 // proxmox-ve-config firewall/ports.rs does). pve-firewall get_etc_services only knows the first
