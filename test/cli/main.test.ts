@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
@@ -307,5 +308,47 @@ describe('fwgen compile', () => {
       stderr: "fwgen: invalid --localnet '192.0.2.0/33', expected a CIDR such as 192.0.2.0/24\n",
     });
     expect((await run(['compile', '--root', root, '--format', 'xml'], tree)).code).toBe(2);
+  });
+});
+
+describe('fwgen compile --inventory libvirt', () => {
+  it('reads domain XML and .fw files through the same reader (in memory here)', async () => {
+    // fixtures/libvirt, copied into an in-memory tree under /m: nothing below reads the disk.
+    const files: Record<string, string> = {};
+    const copy = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) copy(full);
+        else
+          files[path.join('/m', path.relative('fixtures/libvirt', full))] = readFileSync(
+            full,
+            'utf8',
+          );
+      }
+    };
+    copy('fixtures/libvirt');
+    const argv = [
+      'compile',
+      '--inventory',
+      'libvirt',
+      '--node',
+      'kvm1',
+      '--localnet',
+      '192.0.2.0/24',
+    ];
+    const r = await run([...argv, '--libvirt-xml', '/m/xml', '--config-dir', '/m/etc'], files);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('table bridge fwgen');
+    expect(r.stdout).toContain('"vnet0"');
+    expect(r.stderr).toContain('/m/xml/macvtap.xml');
+    const missing = await run(
+      [...argv, '--libvirt-xml', '/nowhere', '--config-dir', '/m/etc'],
+      files,
+    );
+    expect(missing).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "fwgen: no such directory '/nowhere'\n",
+    });
   });
 });
