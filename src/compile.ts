@@ -6,12 +6,12 @@ import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
 import { addLibvirtServices } from './generate/libvirt-services.js';
 import { DEFAULT_TABLE_NAME } from './generate/names.js';
+import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
 import type * as ir from './resolve/ir.js';
 import { checkFile, resolveConfig } from './resolve/resolve-config.js';
-import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import type * as ast from './syntax/ast.js';
 import { parseFile } from './syntax/parse.js';
 import { parseGuestConf } from './syntax/parse-guest-conf.js';
@@ -104,7 +104,10 @@ function parseSources(
 }
 
 /** Parsed once by load (local-network detection needs it first); its diagnostics join here. */
-function corosync(source: NonNullable<CompileSources['corosync']>, diags: Diagnostics) {
+function corosync(
+  source: NonNullable<CompileSources['corosync']>,
+  diags: Diagnostics,
+): ast.CorosyncConf {
   diags.push(...source.diagnostics);
   return source.conf;
 }

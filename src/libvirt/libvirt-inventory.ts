@@ -1,5 +1,5 @@
 // libvirtInventory: parsed libvirt domains and networks + the fwgen config files → CompileSources,
-// the same shape loadTree gives for /etc/pve. Pure: the loader (load-libvirt.ts) does the reading.
+// the same shape loadTree gives for /etc/pve. Pure: the loader (load/load-libvirt.ts) reads.
 // Every bridge-attached interface (type bridge, or network with a bridge) becomes a NIC with
 // firewall=1 and its real tap name; a guest is filtered when `guests/<domain>.fw` exists.
 import type { Diagnostics } from '../diag/diagnostic.js';
