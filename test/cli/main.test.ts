@@ -341,6 +341,15 @@ describe('fwgen compile --inventory libvirt', () => {
     expect(r.stdout).toContain('table bridge fwgen');
     expect(r.stdout).toContain('"vnet0"');
     expect(r.stderr).toContain('/m/xml/macvtap.xml');
+    // an inventory error (a second definition of a domain) withholds the ruleset under --strict
+    files['/m/xml/db2.xml'] = files['/m/xml/db.xml']!;
+    const dup = [...argv, '--libvirt-xml', '/m/xml', '--config-dir', '/m/etc'];
+    const lenient = await run(dup, files);
+    expect(lenient.code).toBe(1);
+    expect(lenient.stderr).toContain('[duplicate-domain]');
+    expect(lenient.stdout).toContain('table bridge fwgen');
+    const strict = await run([...dup, '--strict'], files);
+    expect(strict).toMatchObject({ code: 1, stdout: '', stderr: lenient.stderr });
     const missing = await run(
       [...argv, '--libvirt-xml', '/nowhere', '--config-dir', '/m/etc'],
       files,
