@@ -16,7 +16,7 @@ import { parseGuestConf } from './syntax/parse-guest-conf.js';
 export const CHECK_SCOPES = ['cluster', 'host', 'guest', 'vnet', 'qemu', 'lxc'] as const;
 export type CheckScope = (typeof CHECK_SCOPES)[number];
 
-export type CheckTarget =
+type CheckTarget =
   { kind: 'fw'; scope: FileScope } | { kind: 'conf'; type: 'qemu' | 'lxc' } | { kind: 'corosync' };
 
 /** What a file is: `scope` when given, else its name; undefined when the name does not tell. */

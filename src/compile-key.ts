@@ -8,7 +8,7 @@ import { checkOptions, optionValue } from './resolve/check-options.js';
 import { collectDefinitions } from './resolve/collect-definitions.js';
 import { parseFile } from './syntax/parse.js';
 
-export interface KeyOptions {
+interface KeyOptions {
   /** fwgen's version: another compiler may compile the same inputs differently. */
   version: string;
   strict: boolean;

@@ -4,7 +4,7 @@ import type { ApplyState } from './state-store.js';
 
 export type KernelStatus = 'in-sync' | 'pending' | 'drift' | 'not-loaded' | 'unknown';
 
-export interface KernelFacts {
+interface KernelFacts {
   /** Digest of the script the config compiles to; null when it does not compile. */
   configDigest: string | null;
   /** Digest of fwgen's tables as listed now; null when listing failed. */

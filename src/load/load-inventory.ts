@@ -24,7 +24,7 @@ export interface InventoryFlags {
   libvirtServices?: boolean;
 }
 
-export interface LoadedInventory {
+interface LoadedInventory {
   kind: 'pve' | 'libvirt';
   sources: CompileSources;
   /** Inventory diagnostics (bad domain XML, direct interfaces…): print them with compile's. */
@@ -40,7 +40,7 @@ export interface LoadedInventory {
   nodes: string[];
 }
 
-export interface LoadContext {
+interface LoadContext {
   reader: FileReader;
   env?: Record<string, string | undefined>;
 }
@@ -124,7 +124,7 @@ export interface CompileInputs {
   diagnostics: Diagnostic[];
 }
 
-export interface InputsContext extends LoadContext {
+interface InputsContext extends LoadContext {
   /** `--localnet`; undefined: detected as pve-firewall does */
   localNetwork?: ir.Cidr[];
   /** Tests replace detection (it reads /proc and resolves names). */

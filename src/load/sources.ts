@@ -24,7 +24,7 @@ interface GuestBase {
 }
 
 /** pve: `conf` is `qemu-server/<vmid>.conf` or `lxc/<vmid>.conf`, parsed by compile. */
-export interface ConfGuestSource extends GuestBase {
+interface ConfGuestSource extends GuestBase {
   conf: SourceFile;
 }
 
@@ -33,9 +33,9 @@ export interface DomainGuestSource extends GuestBase {
   domain: { file: SourceFile; nics: readonly DomainNic[] };
 }
 
-export type GuestSource = ConfGuestSource | DomainGuestSource;
+type GuestSource = ConfGuestSource | DomainGuestSource;
 
-export interface CorosyncSource {
+interface CorosyncSource {
   file: SourceFile;
   conf: ast.CorosyncConf;
   /** The parse's diagnostics, reported by compile as if it had parsed the file itself. */

@@ -7,7 +7,7 @@ import type { Cidr, IpSet } from './ir.js';
 
 /** What a scope asks of the ipset table (resolve-ipsets.ts's IpSetTable), declared here so the
  * two modules, which call each other, do not import each other. */
-export interface IpSetLookup {
+interface IpSetLookup {
   get(section: ast.IpsetSection, scope: 'dc' | 'guest', vmid: number | null, lookup: Scope): IpSet;
   entries(section: ast.IpsetSection, lookup: Scope): { cidr: Cidr; nomatch: boolean }[];
 }

@@ -36,7 +36,7 @@ async function fwgen(argv: string[]): Promise<Run> {
 }
 
 /** `fwgen …` commands in a text: lines or `&&`-joined parts, after `Example:` or `npx` too. */
-export function commandsIn(text: string): string[][] {
+function commandsIn(text: string): string[][] {
   return text
     .split('\n')
     .flatMap((line) => line.split('&&'))
@@ -46,7 +46,7 @@ export function commandsIn(text: string): string[][] {
 }
 
 /** Runnable without root or kernel, reading fixtures only; synopses (`[--x]`, `FILE…`) are not. */
-export function readsOnlyFixtures(argv: string[]): boolean {
+function readsOnlyFixtures(argv: string[]): boolean {
   if (argv.some((a) => /[[\]|…]/.test(a))) return false;
   const root = argv[argv.indexOf('--root') + 1];
   if (argv[0] === 'compile')

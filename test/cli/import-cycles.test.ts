@@ -15,7 +15,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Relative imports of a module (static, `import type`, `export … from`, `import()`), as .ts paths. */
-export function importsOf(file: string, text: string): string[] {
+function importsOf(file: string, text: string): string[] {
   const specs = [
     ...text.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gms),
     ...text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
@@ -27,7 +27,7 @@ export function importsOf(file: string, text: string): string[] {
 }
 
 /** The first cycle found, as a list of modules relative to src/ (first = last), or null. */
-export function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const visit = (m: string): string[] | null => {
