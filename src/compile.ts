@@ -1,37 +1,22 @@
 // compile: the pure pipeline, sources → ruleset text/JSON + diagnostics. No I/O, no clock (the
 // caller passes `now`). Policy is pve-firewall's: a bad line or rule is dropped with a diagnostic
 // and the rest still compiles; `strict` withholds the ruleset when any error exists.
-import { Diagnostics, type Diagnostic } from './diag/diagnostic.js';
+import { compareDiagnostics, Diagnostics, type Diagnostic } from './diag/diagnostic.js';
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
 import { addLibvirtServices } from './generate/libvirt-services.js';
 import { DEFAULT_TABLE_NAME } from './generate/names.js';
+import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
 import type * as ir from './resolve/ir.js';
 import { checkFile, resolveConfig } from './resolve/resolve-config.js';
 import type * as ast from './syntax/ast.js';
-import { parseCorosyncConf } from './syntax/parse-corosync-conf.js';
 import { parseFile } from './syntax/parse.js';
 import { parseGuestConf } from './syntax/parse-guest-conf.js';
 
-/** What loadTree returns (or a test builds): one node's files, unparsed. */
-export interface CompileSources {
-  node: string;
-  cluster: SourceFile | null;
-  host: SourceFile | null;
-  guests: readonly {
-    vmid: number;
-    type: 'qemu' | 'lxc';
-    conf: SourceFile;
-    fw: SourceFile | null;
-    /** Already parsed by an inventory (libvirt domain XML → NICs); `conf` is then that XML. */
-    parsedConf?: ast.GuestConf;
-  }[];
-  corosync: SourceFile | null;
-  vnets?: readonly SourceFile[];
-}
+export type { CompileSources } from './load/sources.js';
 
 export interface CompileOptions {
   format: 'nft' | 'json';
@@ -44,6 +29,8 @@ export interface CompileOptions {
   /** Bridges whose guests may reach libvirt's dnsmasq (DHCP/DNS) through the host table
    * (generate/libvirt-services.ts); the libvirt inventory passes its networks' bridges. */
   serviceBridges?: readonly string[];
+  /** The inventory's own findings (libvirt XML): returned with compile's, and count for `strict`. */
+  inventoryDiagnostics?: readonly Diagnostic[];
 }
 
 export interface CompileResult {
@@ -68,7 +55,16 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   // eslint-disable-next-line no-useless-assignment -- dropped for the garbage collector
   input = null;
 
-  if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
+  // The one place that decides `strict`: any error, the inventory's included, withholds the ruleset.
+  const inventory = options.inventoryDiagnostics ?? [];
+  const withheld = (): boolean =>
+    options.strict === true && (diags.hasErrors || inventory.some((d) => d.severity === 'error'));
+  const done = (ruleset?: string | object): CompileResult => ({
+    ...(ruleset === undefined ? {} : { ruleset }),
+    config,
+    diagnostics: [...inventory, ...diags.sorted()].sort(compareDiagnostics),
+  });
+  if (withheld()) return done();
   const { script, warnings } = generateRuleset(config, {});
   if (options.serviceBridges?.length)
     addLibvirtServices(script, DEFAULT_TABLE_NAME, options.serviceBridges);
@@ -78,10 +74,10 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
       w.span ?? undefined,
       w.span || w.where === null ? w.message : `${w.where}: ${w.message}`,
     );
-  if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
+  if (withheld()) return done();
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
   const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
-  return { ruleset, config, diagnostics: diags.sorted() };
+  return done(ruleset);
 }
 
 function parseSources(
@@ -93,16 +89,46 @@ function parseSources(
   const guests: GuestInput[] = sources.guests.map((g) => ({
     vmid: g.vmid,
     type: g.type,
-    conf: g.parsedConf ?? parseGuestConf(g.conf, g.type, diags),
+    conf: 'conf' in g ? parseGuestConf(g.conf, g.type, diags) : domainConf(g),
     fw: parse(g.fw),
   }));
   return {
     cluster: parse(sources.cluster),
     host: parse(sources.host),
     guests,
-    corosync: sources.corosync ? parseCorosyncConf(sources.corosync, diags) : null,
+    corosync: sources.corosync ? corosync(sources.corosync, diags) : null,
     nodeName: sources.node,
     localNetwork: options.localNetwork,
     now: options.now,
   };
+}
+
+/** Parsed once by load (local-network detection needs it first); its diagnostics join here. */
+function corosync(
+  source: NonNullable<CompileSources['corosync']>,
+  diags: Diagnostics,
+): ast.CorosyncConf {
+  diags.push(...source.diagnostics);
+  return source.conf;
+}
+
+/** A libvirt guest's NICs as the guest config the resolver reads: all filtered (firewall=1). */
+function domainConf({ domain }: DomainGuestSource): ast.GuestConf {
+  const nics = domain.nics.map((n): ast.NicConf => {
+    const at = <T>(value: T): ast.Located<T> => ({ value, span: n.span });
+    return {
+      kind: 'nic',
+      span: n.span,
+      index: at(n.index),
+      model: null,
+      mac: n.mac === null ? null : at(n.mac),
+      bridge: at(n.bridge),
+      firewall: true,
+      tag: null,
+      ip: null,
+      ip6: null,
+      device: n.device,
+    };
+  });
+  return { kind: 'guest-conf', file: domain.file, nics };
 }

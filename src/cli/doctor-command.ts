@@ -1,19 +1,18 @@
 // `fwgen doctor [--json]`: why fwgen's decisions might not take effect on this host. Loads the
 // config like compile does, reads the live system (doctor/gather-facts.ts), prints the findings
 // of doctor/diagnose-host.ts. Exit 0 when nothing blocks, 1 when something does.
-import os from 'node:os';
 import type { Command } from 'commander';
 import type { DoctorConfig, HostFacts } from '../doctor/diagnose-host.js';
 import type { Finding } from '../doctor/finding.js';
 import { DEFAULT_TABLE_NAME } from '../generate/names.js';
-import { shortHostname } from '../load/detect-local-network.js';
+import { loadInventory } from '../load/load-inventory.js';
+import { nowOf, type Io } from './io.js';
 import {
   addInventoryOptions,
   INVENTORY_HELP,
-  loadInventory,
+  nodeName,
   type InventoryFlags,
 } from './inventory-options.js';
-import type { Io } from './main.js';
 
 const DOCTOR_HELP = `
 Reads the running ruleset (nft -j list ruleset), sysctls and services, and the config, and
@@ -52,8 +51,7 @@ export function addDoctorCommand(
 }
 
 export async function runDoctor(opts: DoctorFlags, io: Io, deps: DoctorDeps): Promise<number> {
-  const node = opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
-  const inv = await loadInventory(opts, node, io.env);
+  const inv = await loadInventory(opts, nodeName(opts, io), { reader: io, env: io.env });
   // Loaded on use, like compile: the other commands never need the doctor.
   const [{ compile }, { diagnoseHost }, { compareFindings }, { renderFindings }] =
     await Promise.all([
@@ -65,7 +63,7 @@ export async function runDoctor(opts: DoctorFlags, io: Io, deps: DoctorDeps): Pr
   const result = compile(inv.sources, {
     format: 'nft',
     localNetwork: [],
-    now: io.now?.() ?? Math.floor(Date.now() / 1000),
+    now: nowOf(io),
     serviceBridges: inv.serviceBridges,
   });
   const name = (vmid: number): string => inv.guestNames.get(vmid) ?? String(vmid);

@@ -1,23 +1,15 @@
-// --inventory pve|libvirt and its options, shared by compile, apply, diff, status and doctor:
-// where guests come from (a /etc/pve tree, or libvirt domain XML + /etc/fwgen .fw files) and the
-// resulting CompileSources. main.ts adds the options and calls loadInventory instead of loadTree.
+// --inventory pve|libvirt and its options, shared by compile, apply, diff, status and doctor, and
+// the flag → load/compile wiring those commands share. Loading itself is src/load/load-inventory.
+import os from 'node:os';
 import { Option, type Command } from 'commander';
-import type { CompileSources } from '../compile.js';
-import { Diagnostics, type Diagnostic } from '../diag/diagnostic.js';
-import type { InventoryGuest } from '../libvirt/libvirt-inventory.js';
-import type { LibvirtDomain } from '../libvirt/parse-domain-xml.js';
-import type { LibvirtNetwork } from '../libvirt/parse-network-xml.js';
-import { loadTree } from '../load/load-tree.js';
+import type { CompileResult } from '../compile.js';
+import { shortHostname } from '../load/detect-local-network.js';
+import { loadInputs, type CompileInputs, type InventoryFlags } from '../load/load-inventory.js';
+import { parseCidrText } from '../resolve/check-address.js';
+import type * as ir from '../resolve/ir.js';
+import { nowOf, UsageError, type Io } from './io.js';
 
-export interface InventoryFlags {
-  inventory?: 'pve' | 'libvirt';
-  root?: string;
-  configDir?: string;
-  libvirtXml?: string;
-  libvirtUri?: string;
-  /** commander's --no-libvirt-services: true unless given */
-  libvirtServices?: boolean;
-}
+export type { InventoryFlags } from '../load/load-inventory.js';
 
 export const INVENTORY_HELP = `
 Inventories: 'pve' (default) reads guests and rules from the /etc/pve tree (--root). 'libvirt'
@@ -49,81 +41,64 @@ export function addInventoryOptions(cmd: Command): Command {
     );
 }
 
-export interface LoadedInventory {
-  kind: 'pve' | 'libvirt';
-  sources: CompileSources;
-  /** Inventory diagnostics (bad domain XML, direct interfaces…): print them with compile's. */
-  diagnostics: Diagnostic[];
-  /** compile()'s `serviceBridges` option */
-  serviceBridges: string[];
-  /** bridges of routed (nat/route) libvirt networks, for doctor */
-  routedBridges: string[];
-  /** libvirt: synthetic vmid → domain name, for status and doctor output */
-  guestNames: Map<number, string>;
-  guests: InventoryGuest[];
-  /** pve: node directories under nodes/ (main.ts's `no node` check); libvirt: [] */
-  nodes: string[];
+/** The flags of every command that compiles a tree. */
+export interface TreeFlags extends InventoryFlags {
+  root: string;
+  node?: string;
+  localnet?: string;
+  strict?: boolean;
 }
 
-export async function loadInventory(
-  flags: InventoryFlags,
-  node: string,
-  env?: Record<string, string | undefined>,
-): Promise<LoadedInventory> {
-  if ((flags.inventory ?? 'pve') === 'pve') {
-    const tree = await loadTree(flags.root ?? '/etc/pve', node);
-    return {
-      kind: 'pve',
-      sources: tree,
-      diagnostics: [],
-      serviceBridges: [],
-      routedBridges: [],
-      guestNames: new Map(),
-      guests: [],
-      nodes: tree.nodes,
-    };
-  }
-  // Loaded only for this inventory: the XML parser is a large part of the CLI, and a Proxmox
-  // timer tick should not pay for compiling it.
-  const [{ libvirtInventory }, { loadLibvirt }, { parseDomainXml }, { parseNetworkXml }] =
-    await Promise.all([
-      import('../libvirt/libvirt-inventory.js'),
-      import('../libvirt/load-libvirt.js'),
-      import('../libvirt/parse-domain-xml.js'),
-      import('../libvirt/parse-network-xml.js'),
-    ]);
-  const files = await loadLibvirt({
-    configDir: flags.configDir ?? '/etc/fwgen',
-    xmlDir: flags.libvirtXml,
-    uri: flags.libvirtUri,
-    env,
+/** `--node`, else the short host name (PVE's node name). */
+export function nodeName(opts: { node?: string }, io: Io): string {
+  return opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
+}
+
+/** The compile inputs the flags name; `needNodes`: see loadInputs. */
+export async function loadTreeInputs(
+  opts: TreeFlags,
+  io: Io,
+  needNodes = false,
+): Promise<CompileInputs> {
+  const node = nodeName(opts, io);
+  const localNetwork = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
+  return loadInputs(opts, node, {
+    reader: io,
+    env: io.env,
+    localNetwork,
+    detect: io.detectLocalNetwork?.bind(io),
+    needNodes,
   });
-  const diags = new Diagnostics();
-  const domains = files.domains
-    .map((f) => parseDomainXml(f, diags))
-    .filter((d): d is LibvirtDomain => d !== null);
-  const networks = files.networks
-    .map((f) => parseNetworkXml(f, diags))
-    .filter((n): n is LibvirtNetwork => n !== null);
-  const inv = libvirtInventory(
-    {
-      node,
-      cluster: files.cluster,
-      host: files.host,
-      domains,
-      networks,
-      guestFiles: files.guestFiles,
-    },
-    diags,
-  );
-  return {
-    kind: 'libvirt',
-    sources: inv.sources,
-    diagnostics: diags.sorted(),
-    serviceBridges: flags.libvirtServices === false ? [] : inv.serviceBridges,
-    routedBridges: inv.routedBridges,
-    guestNames: new Map(inv.guests.map((g) => [g.vmid, g.name])),
-    guests: inv.guests,
-    nodes: [],
-  };
+}
+
+/** compile() on loaded inputs; the inventory's diagnostics join compile's. */
+export async function compileInputs(
+  inputs: CompileInputs,
+  format: 'nft' | 'json',
+  strict: boolean,
+  io: Io,
+): Promise<CompileResult> {
+  // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
+  const { compile } = await import('../compile.js');
+  return compile(inputs.sources, {
+    format,
+    localNetwork: inputs.localNetwork,
+    now: nowOf(io),
+    strict,
+    serviceBridges: inputs.serviceBridges,
+    inventoryDiagnostics: inputs.diagnostics,
+  });
+}
+
+function parseLocalnet(text: string): ir.Cidr[] {
+  const out: ir.Cidr[] = [];
+  for (const part of text.split(',')) {
+    const cidr = parseCidrText(part.trim());
+    if (cidr === undefined)
+      throw new UsageError(
+        `invalid --localnet '${part.trim()}', expected a CIDR such as 192.0.2.0/24`,
+      );
+    out.push(cidr);
+  }
+  return out;
 }

@@ -1,11 +1,10 @@
 // libvirtInventory: parsed libvirt domains and networks + the fwgen config files → CompileSources,
-// the same shape loadTree gives for /etc/pve. Pure: the loader (load-libvirt.ts) does the reading.
+// the same shape loadTree gives for /etc/pve. Pure: the loader (load/load-libvirt.ts) reads.
 // Every bridge-attached interface (type bridge, or network with a bridge) becomes a NIC with
 // firewall=1 and its real tap name; a guest is filtered when `guests/<domain>.fw` exists.
-import type { CompileSources } from '../compile.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { SourceFile } from '../diag/span.js';
-import type * as ast from '../syntax/ast.js';
+import type { CompileSources, DomainGuestSource, DomainNic } from '../load/sources.js';
 import { guestIds } from './guest-ids.js';
 import type { LibvirtDomain, LibvirtInterface } from './parse-domain-xml.js';
 import { DEFAULT_NETWORK, type LibvirtNetwork } from './parse-network-xml.js';
@@ -54,11 +53,11 @@ export function libvirtInventory(
   for (const n of input.networks) usedNetworks.set(n.name, n);
 
   const guests: InventoryGuest[] = [];
-  const sources: CompileSources['guests'][number][] = [];
+  const sources: DomainGuestSource[] = [];
   for (const d of domains) {
     const vmid = ids.get(d.name)!;
     const fw = input.guestFiles.get(d.name) ?? null;
-    const nics: ast.NicConf[] = [];
+    const nics: DomainNic[] = [];
     for (const i of d.interfaces) {
       const bridge = bridgeOf(d, i, networks, usedNetworks, fw !== null, diags);
       if (bridge === null) continue;
@@ -80,39 +79,20 @@ export function libvirtInventory(
         );
         continue;
       }
-      const at = <T>(value: T): ast.Located<T> => ({ value, span: i.span });
-      nics.push({
-        kind: 'nic',
-        span: i.span,
-        index: at(i.index),
-        model: null,
-        mac: i.mac === null ? null : at(i.mac),
-        bridge: at(bridge),
-        firewall: true,
-        tag: null,
-        ip: null,
-        ip6: null,
-        device: i.device,
-      });
+      nics.push({ span: i.span, index: i.index, mac: i.mac, bridge, device: i.device });
     }
     const type = d.hypervisor === 'lxc' ? 'lxc' : 'qemu';
     sources.push({
       vmid,
       type,
-      conf: d.file,
       fw,
-      parsedConf: { kind: 'guest-conf', file: d.file, nics },
+      domain: { file: d.file, nics },
     });
     guests.push({
       name: d.name,
       vmid,
       running: d.running,
-      nics: nics.map((n) => ({
-        index: n.index.value,
-        device: n.device!,
-        bridge: n.bridge!.value,
-        mac: n.mac?.value ?? null,
-      })),
+      nics: nics.map((n) => ({ index: n.index, device: n.device, bridge: n.bridge, mac: n.mac })),
     });
   }
   for (const [name, file] of input.guestFiles) {

@@ -1,10 +1,8 @@
 // loadTree: find and read one node's view of a /etc/pve tree (cluster.fw, host.fw, local guests,
-// corosync.conf, vnet files). The only fs reader of the project; parses nothing.
-import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+// corosync.conf, vnet files) through a FileReader; parses nothing.
 import path from 'node:path';
-import fg from 'fast-glob';
 import { sourceFile, type SourceFile } from '../diag/span.js';
+import { nodeReader, type FileReader } from './file-reader.js';
 
 export interface TreeGuest {
   vmid: number;
@@ -33,7 +31,7 @@ export class LoadError extends Error {
   override readonly name = 'LoadError';
   constructor(
     message: string,
-    readonly code: 'missing-root' | 'invalid-node' | 'missing-file' | 'unreadable',
+    readonly code: 'missing-root' | 'invalid-node' | 'unknown-node' | 'missing-file' | 'unreadable',
   ) {
     super(message);
   }
@@ -42,22 +40,26 @@ export class LoadError extends Error {
 /** Node names are host names (PVE::INotify::nodename); anything else could leave `nodes/`. */
 const NODE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 
-export async function loadTree(root: string, node: string): Promise<Tree> {
+export async function loadTree(
+  root: string,
+  node: string,
+  reader: FileReader = nodeReader,
+): Promise<Tree> {
   if (!NODE_NAME.test(node)) throw new LoadError(`invalid node name '${node}'`, 'invalid-node');
-  const info = await stat(root).catch(() => null);
-  if (!info?.isDirectory()) throw new LoadError(`no such directory '${root}'`, 'missing-root');
+  if (!(await reader.isDirectory(root)))
+    throw new LoadError(`no such directory '${root}'`, 'missing-root');
 
-  const glob = (pattern: string): Promise<string[]> =>
-    fg(pattern, { cwd: root, onlyFiles: true, dot: false, followSymbolicLinks: true });
+  const glob = (pattern: string): Promise<string[]> => reader.glob(pattern, root, 'files');
   const nodeDir = `nodes/${node}`;
   const [qemu, lxc, vnetFiles, nodeDirs] = await Promise.all([
     glob(`${nodeDir}/qemu-server/*.conf`),
     glob(`${nodeDir}/lxc/*.conf`),
     glob('sdn/firewall/*.fw'),
-    fg('nodes/*', { cwd: root, onlyDirectories: true }),
+    reader.glob('nodes/*', root, 'directories'),
   ]);
 
-  const read = (rel: string): Promise<SourceFile | null> => readOptional(root, rel);
+  const read = (rel: string): Promise<SourceFile | null> =>
+    readOptional(path.join(root, rel), reader);
   const guestFiles = [
     ...qemu.map((rel) => ({ rel, type: 'qemu' as const })),
     ...lxc.map((rel) => ({ rel, type: 'lxc' as const })),
@@ -90,36 +92,20 @@ export async function loadTree(root: string, node: string): Promise<Tree> {
   };
 }
 
-async function readOptional(root: string, rel: string): Promise<SourceFile | null> {
-  const full = path.join(root, rel);
+/** A file that may be absent (null); any other failure is a LoadError. */
+export async function readOptional(full: string, reader: FileReader): Promise<SourceFile | null> {
   try {
-    // Synchronous: thousands of small files read far faster without a thread-pool round trip each.
-    return sourceFile(full, readFileSync(full, 'utf8'));
+    return sourceFile(full, await reader.readFile(full));
   } catch (e) {
     if (isErrno(e, 'ENOENT')) return null;
     throw new LoadError(`cannot read '${full}': ${errnoMessage(e)}`, 'unreadable');
   }
 }
 
-/** How `readSource` gets text: the CLI passes its Io (tests pass fakes), `nodeReader` is the real one. */
-export interface SourceReader {
-  readFile(path: string): Promise<string>;
-  readStdin(): Promise<string>;
-}
-
-export const nodeReader: SourceReader = {
-  readFile: (p) => readFile(p, 'utf8'),
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
-};
-
 /** One file for `fwgen check`; `-` is standard input, shown as `<stdin>` in diagnostics. */
 export async function readSource(
   file: string,
-  reader: SourceReader = nodeReader,
+  reader: Pick<FileReader, 'readFile' | 'readStdin'> = nodeReader,
 ): Promise<SourceFile> {
   if (file === '-') return sourceFile('<stdin>', await reader.readStdin());
   try {

@@ -3,15 +3,21 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
 import type { AliasDef, Definitions } from './collect-definitions.js';
-import type { IpSetTable } from './resolve-ipsets.js';
-import type { IpSet } from './ir.js';
+import type { Cidr, IpSet } from './ir.js';
+
+/** What a scope asks of the ipset table (resolve-ipsets.ts's IpSetTable), declared here so the
+ * two modules, which call each other, do not import each other. */
+interface IpSetLookup {
+  get(section: ast.IpsetSection, scope: 'dc' | 'guest', vmid: number | null, lookup: Scope): IpSet;
+  entries(section: ast.IpsetSection, lookup: Scope): { cidr: Cidr; nomatch: boolean }[];
+}
 
 export class Scope {
   constructor(
     readonly cluster: Definitions | null,
     readonly guest: Definitions | null,
     readonly vmid: number | null,
-    readonly ipsets: IpSetTable,
+    readonly ipsets: IpSetLookup,
     /** false when checking a file alone: then unscoped and dc/ names cannot be judged. */
     readonly clusterKnown: boolean,
   ) {}

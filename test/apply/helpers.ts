@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type Io } from '../../src/cli/main.js';
-import { nodeReader } from '../../src/load/load-tree.js';
+import { nodeReader } from '../../src/load/file-reader.js';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const FAKE_NFT = path.join(HERE, 'fake-nft.sh');
@@ -68,7 +68,7 @@ export async function fwgen(argv: string[], env: Record<string, string | undefin
   const io: Io = {
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
-    readFile: nodeReader.readFile,
+    ...nodeReader,
     readStdin: async () => '',
     isTTY: false,
     env: { PATH: process.env.PATH, ...env },

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
+import { memoryReader } from './memory-reader.js';
 
 interface Run {
   code: number;
@@ -10,19 +10,14 @@ interface Run {
   stderr: string;
 }
 
-/** Runs main with in-memory files (check) and a fixed clock, hostname and local network. */
+/** Runs main on an in-memory file tree, with a fixed clock, hostname and local network. */
 async function run(argv: string[], files: Record<string, string> = {}, stdin = ''): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const io: Io = {
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
-    readFile: async (p) => {
-      const text = files[p];
-      if (text === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return text;
-    },
-    readStdin: async () => stdin,
+    ...memoryReader(files, stdin),
     isTTY: false,
     env: {},
     hostname: () => 'pve1.example.com',
@@ -184,9 +179,9 @@ describe('fwgen (general)', () => {
     const io = (env: Record<string, string>) => {
       const out = { stderr: '', io: {} as Io };
       out.io = {
+        ...memoryReader({}),
         stdout: () => undefined,
         stderr: (s) => void (out.stderr += s),
-        readFile: async () => '',
         readStdin: async () => {
           throw new TypeError('boom');
         },
@@ -232,87 +227,137 @@ describe('fwgen (general)', () => {
 // ---------------------------------------------------------------------------------------------
 // compile: needs the resolver, the generator and the emitters (fails loudly until they exist).
 
-let root: string;
+const root = '/tree';
+let tree: Record<string, string>;
 
-async function put(rel: string, text: string): Promise<void> {
-  const full = path.join(root, rel);
-  await mkdir(path.dirname(full), { recursive: true });
-  await writeFile(full, text);
+function put(rel: string, text: string): void {
+  tree[path.join(root, rel)] = text;
 }
 
 describe('fwgen compile', () => {
-  beforeEach(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'fwgen-cli-'));
-    await put(
+  beforeEach(() => {
+    tree = {};
+    put(
       'firewall/cluster.fw',
       '[OPTIONS]\nenable: 1\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.0/24\n',
     );
-    await put('nodes/pve1/host.fw', '[OPTIONS]\nenable: 1\n');
-    await put(
+    put('nodes/pve1/host.fw', '[OPTIONS]\nenable: 1\n');
+    put(
       'nodes/pve1/qemu-server/100.conf',
       'net0: virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1\n',
     );
-    await put('firewall/100.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN HTTP(ACCEPT)\n');
-  });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
+    put('firewall/100.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN HTTP(ACCEPT)\n');
   });
 
   it('prints the ruleset on stdout, exit 0, node from the host name', async () => {
-    const r = await run(['compile', '--root', root]);
+    const r = await run(['compile', '--root', root], tree);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/table (inet|bridge) /);
   });
 
   it('prints JSON with --format json', async () => {
-    const r = await run([
-      'compile',
-      '--root',
-      root,
-      '--node',
-      'pve1',
-      '--localnet',
-      '192.0.2.0/24',
-      '--format',
-      'json',
-    ]);
+    const r = await run(
+      [
+        'compile',
+        '--root',
+        root,
+        '--node',
+        'pve1',
+        '--localnet',
+        '192.0.2.0/24',
+        '--format',
+        'json',
+      ],
+      tree,
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { nftables: unknown[] };
     expect(Array.isArray(doc.nftables)).toBe(true);
   });
 
   it('compiles the rest despite errors (exit 1, diagnostics on stderr); --strict withholds the ruleset', async () => {
-    await put('firewall/100.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN FOO\nIN HTTP(ACCEPT)\n');
-    const r = await run(['compile', '--root', root, '--node', 'pve1']);
+    put('firewall/100.fw', '[OPTIONS]\nenable: 1\n\n[RULES]\nIN FOO\nIN HTTP(ACCEPT)\n');
+    const r = await run(['compile', '--root', root, '--node', 'pve1'], tree);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       `${path.join(root, 'firewall/100.fw')}:5:4: error: unknown action 'FOO'`,
     );
     expect(r.stderr).toMatch(/\d+ errors?, \d+ warnings?\n$/);
     expect(r.stdout).not.toBe('');
-    const strict = await run(['compile', '--root', root, '--node', 'pve1', '--strict']);
+    const strict = await run(['compile', '--root', root, '--node', 'pve1', '--strict'], tree);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toBe('');
   });
 
   it('turns a missing root, an unknown node and a bad --localnet into usage errors', async () => {
     const missing = path.join(root, 'nope');
-    expect(await run(['compile', '--root', missing])).toEqual({
+    expect(await run(['compile', '--root', missing], tree)).toEqual({
       code: 2,
       stdout: '',
       stderr: `fwgen: no such directory '${missing}'\n`,
     });
-    expect(await run(['compile', '--root', root, '--node', 'pve9'])).toEqual({
+    expect(await run(['compile', '--root', root, '--node', 'pve9'], tree)).toEqual({
       code: 2,
       stdout: '',
       stderr: `fwgen: no node 'pve9' in '${path.join(root, 'nodes')}' (found pve1); use --node\n`,
     });
-    expect(await run(['compile', '--root', root, '--localnet', '192.0.2.0/33'])).toEqual({
+    expect(await run(['compile', '--root', root, '--localnet', '192.0.2.0/33'], tree)).toEqual({
       code: 2,
       stdout: '',
       stderr: "fwgen: invalid --localnet '192.0.2.0/33', expected a CIDR such as 192.0.2.0/24\n",
     });
-    expect((await run(['compile', '--root', root, '--format', 'xml'])).code).toBe(2);
+    expect((await run(['compile', '--root', root, '--format', 'xml'], tree)).code).toBe(2);
+  });
+});
+
+describe('fwgen compile --inventory libvirt', () => {
+  it('reads domain XML and .fw files through the same reader (in memory here)', async () => {
+    // fixtures/libvirt, copied into an in-memory tree under /m: nothing below reads the disk.
+    const files: Record<string, string> = {};
+    const copy = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) copy(full);
+        else
+          files[path.join('/m', path.relative('fixtures/libvirt', full))] = readFileSync(
+            full,
+            'utf8',
+          );
+      }
+    };
+    copy('fixtures/libvirt');
+    const argv = [
+      'compile',
+      '--inventory',
+      'libvirt',
+      '--node',
+      'kvm1',
+      '--localnet',
+      '192.0.2.0/24',
+    ];
+    const r = await run([...argv, '--libvirt-xml', '/m/xml', '--config-dir', '/m/etc'], files);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('table bridge fwgen');
+    expect(r.stdout).toContain('"vnet0"');
+    expect(r.stderr).toContain('/m/xml/macvtap.xml');
+    // an inventory error (a second definition of a domain) withholds the ruleset under --strict
+    files['/m/xml/db2.xml'] = files['/m/xml/db.xml']!;
+    const dup = [...argv, '--libvirt-xml', '/m/xml', '--config-dir', '/m/etc'];
+    const lenient = await run(dup, files);
+    expect(lenient.code).toBe(1);
+    expect(lenient.stderr).toContain('[duplicate-domain]');
+    expect(lenient.stdout).toContain('table bridge fwgen');
+    const strict = await run([...dup, '--strict'], files);
+    expect(strict).toMatchObject({ code: 1, stdout: '', stderr: lenient.stderr });
+    const missing = await run(
+      [...argv, '--libvirt-xml', '/nowhere', '--config-dir', '/m/etc'],
+      files,
+    );
+    expect(missing).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "fwgen: no such directory '/nowhere'\n",
+    });
   });
 });

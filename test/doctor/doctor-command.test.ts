@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addDoctorCommand } from '../../src/cli/doctor-command.js';
 import type { Io } from '../../src/cli/main.js';
+import { nodeReader } from '../../src/load/file-reader.js';
 import type { HostFacts } from '../../src/doctor/diagnose-host.js';
 
 const ruleset = (n: string): unknown =>
@@ -23,6 +24,7 @@ async function doctor(args: string[], f: HostFacts): Promise<{ code: number; out
   let out = '';
   let code = -1;
   const io = {
+    ...nodeReader,
     stdout: (s: string) => void (out += s),
     stderr: (s: string) => void (out += s),
     env: {},

@@ -1,9 +1,9 @@
 // Helpers of test/golden.test.ts: run the fwgen CLI in-process on fixture files, and find every
 // diagnostic code the source can emit.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { main, type Io } from '../../src/cli/main.js';
+import { nodeReader } from '../../src/load/file-reader.js';
 import { REPO } from './split-tables.js';
 
 /** Fixed clock for every golden run (2023-11-14T22:13:20Z): `enable: <timestamp>` stays stable. */
@@ -29,7 +29,7 @@ export async function runFwgen(argv: string[]): Promise<Run> {
   const io: Io = {
     stdout: (s) => void (stdout += s),
     stderr: (s) => void (stderr += s),
-    readFile: (p) => readFile(p, 'utf8'),
+    ...nodeReader,
     readStdin: () => Promise.reject(new Error('golden runs never read standard input')),
     isTTY: false,
     env: {},

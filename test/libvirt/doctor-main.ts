@@ -3,8 +3,10 @@
 import { Command } from 'commander';
 import { addDoctorCommand } from '../../src/cli/doctor-command.js';
 import type { Io } from '../../src/cli/main.js';
+import { nodeReader } from '../../src/load/file-reader.js';
 
 const io = {
+  ...nodeReader,
   stdout: (s: string) => void process.stdout.write(s),
   stderr: (s: string) => void process.stderr.write(s),
   env: process.env,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { renderAll } from '../../src/diag/render.js';
-import { loadInventory } from '../../src/cli/inventory-options.js';
+import { loadInventory } from '../../src/load/load-inventory.js';
 import { guestIds } from '../../src/libvirt/guest-ids.js';
 
 const flags = {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadInventory } from '../../src/cli/inventory-options.js';
+import { loadInventory } from '../../src/load/load-inventory.js';
 import { compile } from '../../src/compile.js';
 import { KERNEL_LAB, labAvailable, labRequired } from '../netns/lab.js';
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
+import { nodeReader } from '../../src/load/file-reader.js';
 import { goldenTrees } from '../golden/split-tables.js';
 import {
   LAB,
@@ -25,6 +26,7 @@ async function compileTree(root: string): Promise<string> {
   let out = '';
   let err = '';
   const io: Io = {
+    ...nodeReader,
     stdout: (s: string) => void (out += s),
     stderr: (s: string) => void (err += s),
     now: () => 1_800_000_000,

@@ -2,12 +2,11 @@
 // (`--libvirt-xml DIR`: DIR/*.xml + DIR/networks/*.xml, the layout of /etc/libvirt/qemu) or from
 // `virsh dumpxml` of the running domains, plus fwgen's own .fw files (`<config-dir>/cluster.fw`,
 // `host.fw`, `guests/<domain>.fw`). Reads only; changes nothing in libvirt.
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import fg from 'fast-glob';
 import { sourceFile, type SourceFile } from '../diag/span.js';
-import { LoadError } from '../load/load-tree.js';
+import { nodeReader, type FileReader } from './file-reader.js';
+import { LoadError, readOptional } from './load-tree.js';
 
 export interface LibvirtLoadOptions {
   /** fwgen's config directory (default /etc/fwgen) */
@@ -17,6 +16,7 @@ export interface LibvirtLoadOptions {
   /** virsh connection URI (default qemu:///system) */
   uri?: string;
   env?: Record<string, string | undefined>;
+  reader?: FileReader;
 }
 
 export interface LibvirtFiles {
@@ -28,34 +28,39 @@ export interface LibvirtFiles {
 }
 
 export async function loadLibvirt(opts: LibvirtLoadOptions): Promise<LibvirtFiles> {
+  const reader = opts.reader ?? nodeReader;
+  const read = (file: string): Promise<SourceFile | null> => readOptional(file, reader);
   const xml =
     opts.xmlDir !== undefined
-      ? await fromDirectory(opts.xmlDir)
+      ? await fromDirectory(opts.xmlDir, reader)
       : await fromVirsh(opts.uri ?? 'qemu:///system', opts.env);
   const guestFiles = new Map<string, SourceFile>();
   const guestDir = path.join(opts.configDir, 'guests');
-  for (const rel of (await fg('*.fw', { cwd: guestDir, onlyFiles: true })).sort()) {
-    const f = await readOptional(path.join(guestDir, rel));
+  for (const rel of (await reader.glob('*.fw', guestDir, 'files')).sort()) {
+    const f = await read(path.join(guestDir, rel));
     if (f) guestFiles.set(rel.slice(0, -'.fw'.length), f);
   }
   return {
     ...xml,
-    cluster: await readOptional(path.join(opts.configDir, 'cluster.fw')),
-    host: await readOptional(path.join(opts.configDir, 'host.fw')),
+    cluster: await read(path.join(opts.configDir, 'cluster.fw')),
+    host: await read(path.join(opts.configDir, 'host.fw')),
     guestFiles,
   };
 }
 
-async function fromDirectory(dir: string): Promise<Pick<LibvirtFiles, 'domains' | 'networks'>> {
+async function fromDirectory(
+  dir: string,
+  reader: FileReader,
+): Promise<Pick<LibvirtFiles, 'domains' | 'networks'>> {
   const read = async (pattern: string): Promise<SourceFile[]> => {
     const out: SourceFile[] = [];
-    for (const rel of (await fg(pattern, { cwd: dir, onlyFiles: true })).sort()) {
-      const f = await readOptional(path.join(dir, rel));
+    for (const rel of (await reader.glob(pattern, dir, 'files')).sort()) {
+      const f = await readOptional(path.join(dir, rel), reader);
       if (f) out.push(f);
     }
     return out;
   };
-  if (!(await stat(dir).catch(() => null))?.isDirectory())
+  if (!(await reader.isDirectory(dir)))
     throw new LoadError(`no such directory '${dir}'`, 'missing-root');
   return { domains: await read('*.xml'), networks: await read('networks/*.xml') };
 }
@@ -92,17 +97,4 @@ async function fromVirsh(
   for (const name of names(await run('net-list', '--name')))
     networks.push(sourceFile(`<virsh net-dumpxml ${name}>`, await run('net-dumpxml', '--', name)));
   return { domains, networks };
-}
-
-async function readOptional(file: string): Promise<SourceFile | null> {
-  try {
-    return sourceFile(file, await readFile(file, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new LoadError(
-      `cannot read '${file}': ${code === 'EACCES' ? 'permission denied' : (e as Error).message}`,
-      'unreadable',
-    );
-  }
 }
