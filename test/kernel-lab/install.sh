@@ -23,3 +23,5 @@ if ! apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-i
   apt-get update
 fi
 "$here/kernel-lab" --prepare
+# Debian 12's nodejs 18, unpacked into the cache, for the packaged bundle's node-18 test
+"$here/node18.sh"
