@@ -286,22 +286,17 @@ want fwbr2 && for mode in direct fwbr; do
     load "$W/cur2.nft"; suite2 "judge2.$mode.brnf$b.current"
     load "$W/mark.nft"; suite2 "judge2.$mode.brnf$b.mark"
   done
-  if [ $mode = direct ]; then
-    # host-originated, direct plumbing: no bridge prerouting on the way; try inet output
-    H nft add rule inet fwgen output ip daddr 192.0.2.100 tcp dport 23 reject with tcp reset 2>&1 | head -2
-    fact "host->vm100:23 direct inet-output-reject" "$(probe host 192.0.2.100 23)"
-  fi
 done
 
 # --- fact 5: host-originated traffic to a guest whose IN rules REJECT ----------------------
-want host && {
-topology fwbr; servers; brnf 0
+want host && for mode in direct fwbr; do
+topology $mode; servers; brnf 0
 load "$W/cur.nft"
-fact "host->vm100:23 fwbr current" "$(probe host 192.0.2.100 23)"
+fact "host->vm100:23 $mode current" "$(probe host 192.0.2.100 23)"
 # prototype: reject in inet output for the guest's known address (what IN REJECT of 100.fw asks)
-H nft add rule inet fwgen output ip daddr 192.0.2.100 tcp dport 23 reject with tcp reset 2>&1 | head -2
-fact "host->vm100:23 fwbr inet-output-reject" "$(probe host 192.0.2.100 23)"
-}
+H nft insert rule inet fwgen output ip daddr 192.0.2.100 tcp dport 23 reject with tcp reset 2>&1 | head -2
+fact "host->vm100:23 $mode inet-output-reject" "$(probe host 192.0.2.100 23)"
+done
 
 # --- fact 3: VLANs ---------------------------------------------------------------------------
 vlan_obs() {
