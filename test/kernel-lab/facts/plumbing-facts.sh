@@ -407,8 +407,8 @@ elif command -v ovsdb-server >/dev/null && command -v ovs-vswitchd >/dev/null; t
     hooks "hooks.ovs out->vm100" out 192.0.2.100
     load "$W/cur.nft"
     suite "judge.ovs.current"
-    load "$W/fwbr.nft"
-    suite "judge.ovs.patched"
+    load "$W/mark.nft"
+    suite2 "judge2.ovs.mark"
   else
     fact ovs.runs "no: $(head -c 200 "$O/err" "$O/vs.err" "$O/db.err" | tr '\n' ' ')"
   fi
