@@ -19,7 +19,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const out = path.join(root, 'build');
+// FWGEN_BUILD_DIR: another output directory, so a test can build without racing `npm run deb`.
+const out = process.env.FWGEN_BUILD_DIR
+  ? path.resolve(process.env.FWGEN_BUILD_DIR)
+  : path.join(root, 'build');
 const tree = path.join(out, 'deb');
 const at = (p) => path.join(tree, p);
 
@@ -42,7 +45,7 @@ await build({
   },
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node18',
   format: 'esm',
   splitting: true,
   outdir: bundle,
@@ -87,7 +90,7 @@ writeFileSync(
 Version: ${pkg.version}
 Architecture: all
 Maintainer: fwgen developers <fwgen@example.org>
-Depends: nodejs (>= 20), nftables
+Depends: nodejs (>= 18), nftables
 Section: net
 Priority: optional
 Homepage: https://example.org/fwgen

@@ -47,7 +47,7 @@ describe('packaging', () => {
         /-rwxr-xr-x root\/root +\d+ [\d-]+ [\d:]+ \.\/usr\/lib\/fwgen\/fwgen\.js/,
       );
       const control = (await execa('dpkg-deb', ['-f', deb])).stdout;
-      expect(control).toContain('Depends: nodejs (>= 20), nftables');
+      expect(control).toContain('Depends: nodejs (>= 18), nftables');
       expect(control).toContain(`Version: ${pkg.version}`);
 
       // The unpacked bundle runs on its own: no node_modules, no package.json above it.

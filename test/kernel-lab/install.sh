@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 pkgs=(nftables iproute2 qemu-system-x86 busybox-static kmod cpio python3 tcpdump iperf3 socat
-      util-linux procps gzip coreutils)
+      util-linux procps gzip coreutils openvswitch-switch)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -23,3 +23,5 @@ if ! apt-cache depends linux-image-amd64 2>/dev/null | grep -q 'Depends: linux-i
   apt-get update
 fi
 "$here/kernel-lab" --prepare
+# Debian 12's nodejs 18, unpacked into the cache, for the packaged bundle's node-18 test
+"$here/node18.sh"
