@@ -3,6 +3,7 @@
 // Every bridge-attached interface (type bridge, or network with a bridge) becomes a NIC with
 // firewall=1 and its real tap name; a guest is filtered when `guests/<domain>.fw` exists.
 import type { CompileSources } from '../compile.js';
+import type { DiagnosticCode } from '../diag/codes.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { SourceFile } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
@@ -174,7 +175,7 @@ function bridgeOf(
   wanted: boolean,
   diags: Diagnostics,
 ): string | null {
-  const warn = (code: string, message: string): null => {
+  const warn = (code: DiagnosticCode, message: string): null => {
     if (wanted) diags.warning(code, i.span, message);
     return null;
   };
