@@ -4,8 +4,6 @@
 import { Diagnostics, type Diagnostic } from './diag/diagnostic.js';
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
-import { addLibvirtServices } from './generate/libvirt-services.js';
-import { DEFAULT_TABLE_NAME } from './generate/names.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
@@ -69,9 +67,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   input = null;
 
   if (options.strict && diags.hasErrors) return { config, diagnostics: diags.sorted() };
-  const { script, warnings } = generateRuleset(config, {});
-  if (options.serviceBridges?.length)
-    addLibvirtServices(script, DEFAULT_TABLE_NAME, options.serviceBridges);
+  const { script, warnings } = generateRuleset(config, { serviceBridges: options.serviceBridges });
   for (const w of warnings)
     diags.warning(
       w.code,

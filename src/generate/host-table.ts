@@ -31,6 +31,24 @@ export interface HostTableOptions {
   outputPriority: number;
 }
 
+/** A place in a chain where rules are inserted after the build: before `chain.rules[index]`. */
+export interface InsertionPoint {
+  chain: nft.Chain;
+  index: number;
+}
+
+/** Right after `ct state established,related accept` of input and output, before everything that
+ * can drop or reject: where libvirt's DHCP/DNS allowances go (libvirt-services.ts). */
+export interface ServiceAnchor {
+  input: InsertionPoint;
+  output: InsertionPoint;
+}
+
+export interface HostTableBuilt {
+  table: nft.Table;
+  serviceAnchor: ServiceAnchor;
+}
+
 const rule = (...stmts: nft.Stmt[]): nft.Rule => ({ stmts });
 const range = (from: number, to: number): nft.Value => ({
   kind: 'range',
@@ -62,7 +80,7 @@ export function hostTable(
   config: ir.Config,
   opts: HostTableOptions,
   _warn: WarningSink,
-): nft.Table {
+): HostTableBuilt {
   const o = config.host.options;
   const sets = new IpSets();
   const builtins = new Builtins('inet', {
@@ -113,6 +131,7 @@ export function hostTable(
     rule(ctState('invalid'), verdict(DROP)),
     rule(ctState('established', 'related'), verdict(ACCEPT)),
   ];
+  const inputServices = input.length;
   if (o.ndp)
     input.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym))), verdict(ACCEPT)));
   if (config.blacklist !== null) {
@@ -169,6 +188,7 @@ export function hostTable(
     rule(ctState('invalid'), verdict(DROP)),
     rule(ctState('established', 'related'), verdict(ACCEPT)),
   ];
+  const outputServices = output.length;
   if (o.ndp)
     output.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_OUT.map(sym))), verdict(ACCEPT)));
   output.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
@@ -199,20 +219,24 @@ export function hostTable(
     }),
   );
 
-  const chains: nft.Chain[] = [
-    {
-      name: names.inet.input,
-      base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' },
-      rules: input,
+  const inputChain: nft.Chain = {
+    name: names.inet.input,
+    base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' },
+    rules: input,
+  };
+  const outputChain: nft.Chain = {
+    name: names.inet.output,
+    base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' },
+    rules: output,
+  };
+  const chains = [inputChain, outputChain, ...builtins.chains()];
+  return {
+    table: { family: 'inet', name: opts.name, sets: sets.toNamedSets(), maps: [], chains },
+    serviceAnchor: {
+      input: { chain: inputChain, index: inputServices },
+      output: { chain: outputChain, index: outputServices },
     },
-    {
-      name: names.inet.output,
-      base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' },
-      rules: output,
-    },
-    ...builtins.chains(),
-  ];
-  return { family: 'inet', name: opts.name, sets: sets.toNamedSets(), maps: [], chains };
+  };
 }
 
 /** PF corosync allowances (d.3 IN step 10 and the OUT mirror). */
