@@ -15,7 +15,7 @@ import { LOG_LEVEL_NAMES } from './log-levels.js';
 
 export type OptionScope = 'cluster' | 'host' | 'guest' | 'vnet';
 
-export const CONNTRACK_HELPERS: readonly string[] = [
+const CONNTRACK_HELPERS: readonly string[] = [
   'amanda',
   'ftp',
   'irc',

@@ -54,7 +54,7 @@ interface FilteredNic {
 
 /** The NICs the bridge table filters: `firewall=1` on the NIC and `enable: 1` in the guest's
  * .fw, sorted by vmid and NIC index. */
-export function filteredNics(config: ir.Config): FilteredNic[] {
+function filteredNics(config: ir.Config): FilteredNic[] {
   const out: FilteredNic[] = [];
   for (const guest of [...config.guests].sort((a, b) => a.vmid - b.vmid)) {
     if (!guest.options.enable) continue;

@@ -119,7 +119,7 @@ function orList(xs: readonly string[]): string {
 }
 
 /** `[enable=]0|1[,rate=N/unit][,burst=N]` (pve-firewall's property string; defaults 1, 1/second, 5). */
-export function parseRateLimit(text: string): LogRateLimit | undefined {
+function parseRateLimit(text: string): LogRateLimit | undefined {
   const r: LogRateLimit = { enabled: true, rate: 1, per: 'second', burst: 5 };
   const parts = text.split(',');
   for (let i = 0; i < parts.length; i++) {

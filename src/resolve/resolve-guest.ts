@@ -25,7 +25,7 @@ export function guestOptions(values: OptionValues<'guest'>): ir.GuestOptions {
 }
 
 /** pve-firewall mac_to_linklocal: EUI-64 from the MAC (universal/local bit flipped). */
-export function linkLocalOf(mac: string): string {
+function linkLocalOf(mac: string): string {
   const b = mac.split(':').map((x) => parseInt(x, 16));
   b[0] = b[0]! ^ 0x02;
   const h = (x: number, y: number) => ((x << 8) | y).toString(16);

@@ -560,7 +560,7 @@ function legacyIcmp(
   return undefined;
 }
 
-export function checkPorts(list: ast.PortList, diags: Diagnostics): ir.PortRange[] | undefined {
+function checkPorts(list: ast.PortList, diags: Diagnostics): ir.PortRange[] | undefined {
   const out: ir.PortRange[] = [];
   let ok = true;
   for (const item of list.items) {
