@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Diagnostics } from './diag/diagnostic.js';
 import type { CompileInputs } from './load/load-inventory.js';
-import { checkOptions, optionValue } from './resolve/check-options.js';
+import { checkOptions, optionReader } from './resolve/check-options.js';
 import { collectDefinitions } from './resolve/collect-definitions.js';
 import { parseFile } from './syntax/parse.js';
 
@@ -58,5 +58,5 @@ function clusterEnable(cluster: CompileInputs['sources']['cluster']): number {
   if (cluster === null) return 0;
   const diags = new Diagnostics();
   const defs = collectDefinitions(parseFile(cluster, diags), 'cluster', diags);
-  return optionValue<number>(checkOptions(defs.options, 'cluster', diags), 'cluster', 'enable');
+  return optionReader(checkOptions(defs.options, 'cluster', diags), 'cluster')<number>('enable');
 }

@@ -4,8 +4,6 @@
 import { compareDiagnostics, Diagnostics, type Diagnostic } from './diag/diagnostic.js';
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
-import { addLibvirtServices } from './generate/libvirt-services.js';
-import { DEFAULT_TABLE_NAME } from './generate/names.js';
 import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
@@ -65,9 +63,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     diagnostics: [...inventory, ...diags.sorted()].sort(compareDiagnostics),
   });
   if (withheld()) return done();
-  const { script, warnings } = generateRuleset(config, {});
-  if (options.serviceBridges?.length)
-    addLibvirtServices(script, DEFAULT_TABLE_NAME, options.serviceBridges);
+  const { script, warnings } = generateRuleset(config, { serviceBridges: options.serviceBridges });
   for (const w of warnings)
     diags.warning(
       w.code,

@@ -58,114 +58,149 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
       opts.log(`waiting for another fwgen run${pid === null ? '' : ` (pid ${pid})`} to finish`),
   });
   try {
-    const started = now();
-    const prev = await readState(opts.stateDir);
-    const record = (
-      result: RunResult,
-      compiled: Compiled | null,
-      digests?: Digests,
-    ): Promise<void> => {
-      const time = new Date(now()).toISOString();
-      const changed = result === 'applied' || result === 'restored' || result === 'removed';
-      return writeState(opts.stateDir, {
-        version: 1,
-        lastRun: { time, result, durationMs: now() - started },
-        lastChange: changed ? { time, result } : (prev?.lastChange ?? null),
-        // On failure the digests still describe what the kernel holds from the last good apply.
-        inputDigest: digests ? digests.inputDigest : (prev?.inputDigest ?? null),
-        configDigest: digests ? digests.configDigest : (prev?.configDigest ?? null),
-        kernelDigest: digests ? digests.kernelDigest : (prev?.kernelDigest ?? null),
-        // Not compiled (fast path): the last compile's findings still hold.
-        enabled: compiled ? compiled.enabled : (prev?.enabled ?? null),
-        warnings: compiled ? compiled.warnings : (prev?.warnings ?? []),
-        errors: compiled ? compiled.errors : (prev?.errors ?? []),
-        guests: compiled ? compiled.guests : (prev?.guests ?? []),
-      });
-    };
-    const refuse = async (message: string, compiled: Compiled | null): Promise<ApplyOutcome> => {
-      opts.log(`error: ${message}; the running ruleset is kept`);
-      const base = compiled ?? {
-        script: undefined,
-        enabled: prev?.enabled ?? null,
-        warnings: prev?.warnings ?? [],
-        errors: [],
-        guests: prev?.guests ?? [],
-      };
-      await record('refused', { ...base, errors: [...base.errors, `error: ${message}`] });
-      return { kind: 'refused', message };
-    };
-
-    let before: string;
-    try {
-      before = digestText(await listOwnTables(opts));
-    } catch (e) {
-      if (!(e instanceof NftListError)) throw e;
-      return await refuse(e.message, null);
-    }
-    const kernelAsLeft = prev !== null && prev.kernelDigest === before;
-    if (kernelAsLeft && input.inputDigest !== undefined && prev.inputDigest === input.inputDigest) {
-      opts.log('no changes');
-      await record('unchanged', null);
-      return { kind: 'unchanged' };
-    }
-
-    const compiled = await input.compile();
-    if (compiled.script === undefined) {
-      opts.log('not applied: configuration errors; the running ruleset is kept');
-      await record('config-error', compiled);
-      return { kind: 'config-error' };
-    }
-    const configDigest = digestText(compiled.script);
-    if (kernelAsLeft && prev.configDigest === configDigest) {
-      // Inputs changed but not the script (an edited comment outside any rule, say).
-      opts.log('no changes');
-      await record('unchanged', compiled, {
-        inputDigest: input.inputDigest ?? null,
-        configDigest,
-        kernelDigest: before,
-      });
-      return { kind: 'unchanged' };
-    }
-    // Same script as last time but different tables: someone (or something) changed them.
-    const drift = prev?.configDigest === configDigest;
-    opts.log(
-      drift
-        ? 'kernel tables differ from the last apply: restoring'
-        : `applying changes (config ${configDigest.slice(0, 12)})`,
-    );
-
-    const check = await runNft(['-c', '-f', '-'], compiled.script, opts);
-    if (!check.ok) return await refuse(`nft -c refused the ruleset: ${nftError(check)}`, compiled);
-    const load = await runNft(['-f', '-'], compiled.script, opts);
-    if (!load.ok) return await refuse(`nft -f refused the ruleset: ${nftError(load)}`, compiled);
-
-    let after: string;
-    try {
-      after = digestText(await listOwnTables(opts));
-    } catch (e) {
-      if (!(e instanceof NftListError)) throw e;
-      // Loaded, but unverifiable: forget the digests so the next run loads again.
-      opts.log(`applied, but ${e.message}`);
-      await record('applied', compiled, {
-        inputDigest: null,
-        configDigest: null,
-        kernelDigest: null,
-      });
-      return { kind: 'applied' };
-    }
-    const result = compiled.enabled === false ? 'removed' : drift ? 'restored' : 'applied';
-    await record(result, compiled, {
-      inputDigest: input.inputDigest ?? null,
-      configDigest,
-      kernelDigest: after,
-    });
-    opts.log(
-      result === 'removed'
-        ? `firewall disabled in cluster.fw: fwgen's tables removed (${now() - started} ms)`
-        : `${result} (${now() - started} ms)`,
-    );
-    return { kind: result };
+    return await applyLocked(input, opts, now);
   } finally {
     await lock.release();
   }
+}
+
+type RecordRun = (result: RunResult, compiled: Compiled | null, digests?: Digests) => Promise<void>;
+
+async function applyLocked(
+  input: ApplyInput,
+  opts: ApplyOptions,
+  now: () => number,
+): Promise<ApplyOutcome> {
+  const started = now();
+  const prev = await readState(opts.stateDir);
+  const record = stateRecorder(opts.stateDir, prev, started, now);
+  const refuse = (message: string, compiled: Compiled | null): Promise<ApplyOutcome> =>
+    refuseRun(message, compiled, prev, record, opts.log);
+
+  const before = await ownTablesDigest(opts);
+  if (before instanceof NftListError) return await refuse(before.message, null);
+  const kernelAsLeft = prev !== null && prev.kernelDigest === before;
+  if (kernelAsLeft && input.inputDigest !== undefined && prev.inputDigest === input.inputDigest) {
+    opts.log('no changes');
+    await record('unchanged', null);
+    return { kind: 'unchanged' };
+  }
+
+  const compiled = await input.compile();
+  if (compiled.script === undefined) {
+    opts.log('not applied: configuration errors; the running ruleset is kept');
+    await record('config-error', compiled);
+    return { kind: 'config-error' };
+  }
+  const configDigest = digestText(compiled.script);
+  if (kernelAsLeft && prev.configDigest === configDigest) {
+    // Inputs changed but not the script (an edited comment outside any rule, say).
+    opts.log('no changes');
+    await record('unchanged', compiled, {
+      inputDigest: input.inputDigest ?? null,
+      configDigest,
+      kernelDigest: before,
+    });
+    return { kind: 'unchanged' };
+  }
+  // Same script as last time but different tables: someone (or something) changed them.
+  const drift = prev?.configDigest === configDigest;
+  opts.log(
+    drift
+      ? 'kernel tables differ from the last apply: restoring'
+      : `applying changes (config ${configDigest.slice(0, 12)})`,
+  );
+
+  const refused = await loadScript(compiled.script, opts);
+  if (refused !== null) return await refuse(refused, compiled);
+
+  const after = await ownTablesDigest(opts);
+  if (after instanceof NftListError) {
+    // Loaded, but unverifiable: forget the digests so the next run loads again.
+    opts.log(`applied, but ${after.message}`);
+    await record('applied', compiled, {
+      inputDigest: null,
+      configDigest: null,
+      kernelDigest: null,
+    });
+    return { kind: 'applied' };
+  }
+  const result = compiled.enabled === false ? 'removed' : drift ? 'restored' : 'applied';
+  await record(result, compiled, {
+    inputDigest: input.inputDigest ?? null,
+    configDigest,
+    kernelDigest: after,
+  });
+  opts.log(
+    result === 'removed'
+      ? `firewall disabled in cluster.fw: fwgen's tables removed (${now() - started} ms)`
+      : `${result} (${now() - started} ms)`,
+  );
+  return { kind: result };
+}
+
+/** Writes the state file for this run; what the run did not establish keeps its previous value. */
+function stateRecorder(
+  stateDir: string,
+  prev: ApplyState | null,
+  started: number,
+  now: () => number,
+): RecordRun {
+  return (result, compiled, digests) => {
+    const time = new Date(now()).toISOString();
+    const changed = result === 'applied' || result === 'restored' || result === 'removed';
+    return writeState(stateDir, {
+      version: 1,
+      lastRun: { time, result, durationMs: now() - started },
+      lastChange: changed ? { time, result } : (prev?.lastChange ?? null),
+      // On failure the digests still describe what the kernel holds from the last good apply.
+      inputDigest: digests ? digests.inputDigest : (prev?.inputDigest ?? null),
+      configDigest: digests ? digests.configDigest : (prev?.configDigest ?? null),
+      kernelDigest: digests ? digests.kernelDigest : (prev?.kernelDigest ?? null),
+      // Not compiled (fast path): the last compile's findings still hold.
+      enabled: compiled ? compiled.enabled : (prev?.enabled ?? null),
+      warnings: compiled ? compiled.warnings : (prev?.warnings ?? []),
+      errors: compiled ? compiled.errors : (prev?.errors ?? []),
+      guests: compiled ? compiled.guests : (prev?.guests ?? []),
+    });
+  };
+}
+
+/** The running ruleset is kept: log why and record the refusal among the run's errors. */
+async function refuseRun(
+  message: string,
+  compiled: Compiled | null,
+  prev: ApplyState | null,
+  record: RecordRun,
+  log: (line: string) => void,
+): Promise<ApplyOutcome> {
+  log(`error: ${message}; the running ruleset is kept`);
+  const base = compiled ?? {
+    script: undefined,
+    enabled: prev?.enabled ?? null,
+    warnings: prev?.warnings ?? [],
+    errors: [],
+    guests: prev?.guests ?? [],
+  };
+  await record('refused', { ...base, errors: [...base.errors, `error: ${message}`] });
+  return { kind: 'refused', message };
+}
+
+/** The digest of fwgen's tables as the kernel lists them, or why they could not be listed. */
+async function ownTablesDigest(opts: NftOptions): Promise<string | NftListError> {
+  try {
+    return digestText(await listOwnTables(opts));
+  } catch (e) {
+    if (!(e instanceof NftListError)) throw e;
+    return e;
+  }
+}
+
+/** `nft -c -f -`, then `nft -f -`: null when loaded, else why nft refused. */
+async function loadScript(script: string, opts: NftOptions): Promise<string | null> {
+  const check = await runNft(['-c', '-f', '-'], script, opts);
+  if (!check.ok) return `nft -c refused the ruleset: ${nftError(check)}`;
+  const load = await runNft(['-f', '-'], script, opts);
+  if (!load.ok) return `nft -f refused the ruleset: ${nftError(load)}`;
+  return null;
 }

@@ -876,22 +876,13 @@ export const ICMP_TYPES: readonly IcmpType[] = [
   },
 ];
 
-/** Numeric types (tsv rows `<0-255>`): pve-firewall only via the legacy `-p icmp|icmpv6 -dport N`
- * form (not with ipv6-icmp, not with -icmp-type); proxmox-ve-config only via -icmp-type.
- * nft: `icmp type N` / `icmpv6 type N`. */
-export const ICMP_NUMERIC_TYPE = {
-  min: 0,
-  max: 255,
-  pveFirewall: 'legacy-dport-only',
-  proxmoxFirewall: 'icmp-type-only',
-} as const;
-
 const BY_KEY: ReadonlyMap<string, IcmpType> = new Map(
   ICMP_TYPES.map((t) => [`${t.family}/${t.name}`, t] as const),
 );
 
 /** Exact (case-sensitive) lookup of a type name in one family; check pveFirewall /
- * proxmoxFirewall for acceptance. Numbers are not names: see ICMP_NUMERIC_TYPE. */
+ * proxmoxFirewall for acceptance. Numbers (0-255) are not names: pve-firewall takes them only in
+ * the legacy `-p icmp|icmpv6 -dport N` form (legacyDportIcmpFamily), never with -icmp-type. */
 export function findIcmpType(family: IcmpFamily, name: string): IcmpType | undefined {
   return BY_KEY.get(`${family}/${name}`);
 }

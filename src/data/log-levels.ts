@@ -29,9 +29,6 @@ export const LOG_LEVELS: Readonly<Record<LogLevelName, number | null>> = {
   nolog: null,
 };
 
-/** Extra spellings only proxmox-ve-config accepts (pve-firewall: unknown log level). */
-export const VC_LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevelName>> = { warn: 'warning' };
-
 /** Exact (case-sensitive) lookup, pve-firewall names only. */
 export function findLogLevel(name: string): LogLevelName | undefined {
   return (LOG_LEVEL_NAMES as readonly string[]).includes(name) ? (name as LogLevelName) : undefined;

@@ -17,7 +17,7 @@ import { LOG_LEVEL_NAMES } from './log-levels.js';
 
 export type OptionScope = 'cluster' | 'host' | 'guest' | 'vnet';
 
-export const CONNTRACK_HELPERS: readonly string[] = [
+const CONNTRACK_HELPERS: readonly string[] = [
   'amanda',
   'ftp',
   'irc',
@@ -71,7 +71,9 @@ export interface OptionSpec {
   note?: string;
 }
 
-export const OPTIONS: readonly OptionSpec[] = [
+// `as const`: the option names stay literal types, so OptionName<'host'> lists exactly the host
+// keys and a misspelled name in the resolver does not compile.
+export const OPTIONS = [
   {
     scope: 'cluster',
     name: 'enable',
@@ -495,13 +497,27 @@ export const OPTIONS: readonly OptionSpec[] = [
     keyCaseSensitive: false,
     note: 'value required',
   },
-];
+] as const satisfies readonly OptionSpec[];
+
+/** The option keys of scope S (`OptionName<'guest'>` = 'enable' | 'policy_in' | …). */
+export type OptionName<S extends OptionScope> = Extract<
+  (typeof OPTIONS)[number],
+  { scope: S }
+>['name'];
+
+/** The spec of one option of scope S, with its name typed as a key of that scope. */
+export type ScopedOption<S extends OptionScope> = OptionSpec & { scope: S; name: OptionName<S> };
 
 /** Look up an option key as pve-firewall does: case-insensitive except `log_ratelimit`.
  * Returns specs with pveFirewall = false too (guest policy_forward): check the flag. */
-export function findOption(scope: OptionScope, key: string): OptionSpec | undefined {
+export function findOption<S extends OptionScope>(
+  scope: S,
+  key: string,
+): ScopedOption<S> | undefined {
   const lower = key.toLowerCase();
-  return OPTIONS.find(
-    (o) => o.scope === scope && (o.keyCaseSensitive ? o.name === key : o.name === lower),
+  const specs: readonly OptionSpec[] = OPTIONS;
+  return specs.find(
+    (o): o is ScopedOption<S> =>
+      o.scope === scope && (o.keyCaseSensitive ? o.name === key : o.name === lower),
   );
 }

@@ -86,7 +86,7 @@ export const PROTOCOLS: readonly Protocol[] = [
 ];
 
 /** Protocols whose rules may carry -dport/-sport (pve-firewall $PROTOCOLS_WITH_PORTS). */
-export const PORT_PROTOCOLS: readonly string[] = [
+const PORT_PROTOCOLS: readonly string[] = [
   'tcp',
   'udp',
   'udplite',

@@ -1,4 +1,5 @@
 // Diagnostics: what every stage reports instead of throwing. Only bugs throw.
+import type { DiagnosticCode } from './codes.js';
 import type { Span } from './span.js';
 
 export type Severity = 'error' | 'warning';
@@ -11,7 +12,7 @@ export interface Note {
 export interface Diagnostic {
   severity: Severity;
   /** Stable kebab-case id (`unknown-alias`), used by tests and `--json`. */
-  code: string;
+  code: DiagnosticCode;
   message: string;
   span?: Span;
   notes: Note[];
@@ -21,11 +22,11 @@ export interface Diagnostic {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
-  error(code: string, span: Span | undefined, message: string, notes: Note[] = []): void {
+  error(code: DiagnosticCode, span: Span | undefined, message: string, notes: Note[] = []): void {
     this.list.push({ severity: 'error', code, message, span, notes });
   }
 
-  warning(code: string, span: Span | undefined, message: string, notes: Note[] = []): void {
+  warning(code: DiagnosticCode, span: Span | undefined, message: string, notes: Note[] = []): void {
     this.list.push({ severity: 'warning', code, message, span, notes });
   }
 

@@ -22,7 +22,7 @@ export function sourceFile(path: string, text: string): SourceFile {
 }
 
 /** The position of `offset` in `text` (counted from scratch; for the rare span built outside peggy). */
-export function posAt(text: string, offset: number): Pos {
+function posAt(text: string, offset: number): Pos {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
@@ -36,21 +36,6 @@ export function posAt(text: string, offset: number): Pos {
 
 export function spanOf(file: SourceFile, startOffset: number, endOffset: number): Span {
   return { file, start: posAt(file.text, startOffset), end: posAt(file.text, endOffset) };
-}
-
-/** A span inside one line, from columns relative to a known position on that line. */
-export function subSpan(span: Span, from: number, to: number): Span {
-  const start = {
-    offset: span.start.offset + from,
-    line: span.start.line,
-    column: span.start.column + from,
-  };
-  const end = {
-    offset: span.start.offset + to,
-    line: span.start.line,
-    column: span.start.column + to,
-  };
-  return { file: span.file, start, end };
 }
 
 // Line starts per file, computed once: spans keep only offsets and work out line/column on demand,
@@ -68,7 +53,7 @@ function startsOf(file: SourceFile): number[] {
   return s;
 }
 
-export function posIn(file: SourceFile, offset: number): Pos {
+function posIn(file: SourceFile, offset: number): Pos {
   const s = startsOf(file);
   let lo = 0;
   let hi = s.length - 1;

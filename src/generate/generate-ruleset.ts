@@ -6,6 +6,7 @@ import type * as nft from '../nft/model.js';
 import { guestTable } from './guest-table.js';
 import { hoistSharedSets } from './hoist-sets.js';
 import { hostTable } from './host-table.js';
+import { addLibvirtServices } from './libvirt-services.js';
 import { DEFAULT_TABLE_NAME } from './names.js';
 import { reachability } from './reachability.js';
 import type { GenerateWarning, WarningSink } from './warning.js';
@@ -24,6 +25,9 @@ export interface GenerateOptions {
   preroutingPriority?: number;
   /** bridge `postrouting` priority; default -150. */
   postroutingPriority?: number;
+  /** libvirt bridges whose guests may reach libvirt's dnsmasq (libvirt-services.ts); default
+   * none. */
+  serviceBridges?: readonly string[];
 }
 
 export interface GenerateResult {
@@ -68,7 +72,10 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
   );
   // Reachability runs on the table as built; hoisting only renames set lookups.
   if (guestsBuilt !== null) reachability(guestsBuilt);
-  const host = hostBuilt === null ? null : hoistSharedSets(hostBuilt);
+  const host = hostBuilt === null ? null : hoistSharedSets(hostBuilt.table);
+  // After hoisting: the allowances' bridge lists stay inline, as they always were.
+  if (hostBuilt !== null && opts.serviceBridges?.length)
+    addLibvirtServices(hostBuilt.serviceAnchor, opts.serviceBridges);
   const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt);
   replace(inetRef, host);
   replace(bridgeRef, guests);

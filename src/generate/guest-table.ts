@@ -54,7 +54,7 @@ interface FilteredNic {
 
 /** The NICs the bridge table filters: `firewall=1` on the NIC and `enable: 1` in the guest's
  * .fw, sorted by vmid and NIC index. */
-export function filteredNics(config: ir.Config): FilteredNic[] {
+function filteredNics(config: ir.Config): FilteredNic[] {
   const out: FilteredNic[] = [];
   for (const guest of [...config.guests].sort((a, b) => a.vmid - b.vmid)) {
     if (!guest.options.enable) continue;
@@ -62,6 +62,43 @@ export function filteredNics(config: ir.Config): FilteredNic[] {
       if (nic.firewall) out.push({ guest, nic });
   }
   return out;
+}
+
+/** What the chains of every NIC share: the table's sets and built-in chains, the host options. */
+interface TableParts {
+  config: ir.Config;
+  host: ir.HostOptions;
+  ratelimit: ir.LogRateLimit;
+  sets: IpSets;
+  ipfilter: IpFilterSets;
+  builtins: Builtins;
+  warn: WarningSink;
+  /** How many filtered NICs carry each MAC: a shared MAC cannot select one NIC's <nic>_in_pre. */
+  macCount: Map<string, number>;
+}
+
+/** One filtered NIC with its guest's options and the guest rules that apply to it. */
+interface NicParts {
+  vmid: number;
+  nic: ir.Nic;
+  opt: ir.GuestOptions;
+  inRules: ir.Rule[];
+  outRules: ir.Rule[];
+  /** The user rules of one direction, each rule's action and logging chosen by `map`. */
+  userRules: (
+    rules: ir.Rule[],
+    dir: 'in' | 'out',
+    map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean },
+  ) => nft.Rule[];
+}
+
+/** One entry of the shared inbound head: match statements and the verdict the postrouting copy
+ * gives them; `pre`: the prerouting copy's matches when they differ from `stmts` (one rule
+ * each). */
+interface InHeadEntry {
+  stmts: nft.Stmt[];
+  post: nft.Verdict;
+  pre?: nft.Stmt[][];
 }
 
 /** The bridge table, or null when no guest NIC is filtered. */
@@ -74,21 +111,25 @@ export function guestTable(
   if (nics.length === 0) return null;
   const host = config.host.options;
   const ratelimit = config.logRatelimit;
-  const sets = new IpSets();
-  const ipfilter = new IpFilterSets();
-  const builtins = new Builtins('bridge', {
+  const t: TableParts = {
+    config,
+    host,
     ratelimit,
-    smurfLogLevel: host.smurfLogLevel,
-    tcpFlagsLogLevel: host.tcpFlagsLogLevel,
-    // PF uses the host's log_level_out for the guest-side blacklist ("fixme" in
-    // compile_iptables_filter); kept for log compatibility.
-    blacklistLogLevel: host.logLevelOut,
-  });
-  const ctx: MatchContext = { table: 'bridge', ifaceKey: null, sets };
-
-  const macCount = new Map<string, number>();
+    sets: new IpSets(),
+    ipfilter: new IpFilterSets(),
+    builtins: new Builtins('bridge', {
+      ratelimit,
+      smurfLogLevel: host.smurfLogLevel,
+      tcpFlagsLogLevel: host.tcpFlagsLogLevel,
+      // PF uses the host's log_level_out for the guest-side blacklist ("fixme" in
+      // compile_iptables_filter); kept for log compatibility.
+      blacklistLogLevel: host.logLevelOut,
+    }),
+    warn,
+    macCount: new Map(),
+  };
   for (const { nic } of nics)
-    if (nic.mac !== null) macCount.set(nic.mac, (macCount.get(nic.mac) ?? 0) + 1);
+    if (nic.mac !== null) t.macCount.set(nic.mac, (t.macCount.get(nic.mac) ?? 0) + 1);
 
   const chains: nft.Chain[] = [];
   const outMap: nft.NamedMap['elements'] = [];
@@ -96,285 +137,17 @@ export function guestTable(
   const macMap: nft.NamedMap['elements'] = [];
 
   for (const { guest, nic } of nics) {
+    const n = nicParts(t, guest, nic);
     const vmid = guest.vmid;
-    const opt = guest.options;
-    const nicRules = guest.rules.filter((r) => r.nic === null || r.nic === nic.index);
-    const inRules = nicRules.filter((r) => r.direction === 'in');
-    const outRules = nicRules.filter((r) => r.direction === 'out');
-    const logChain = (r: ir.Rule, dir: 'in' | 'out'): { vmid: number; chain: string } =>
-      r.group !== null
-        ? { vmid: 0, chain: names.logChain.group(r.group, dir) }
-        : {
-            vmid,
-            chain:
-              dir === 'in'
-                ? names.logChain.guestIn(nic.device)
-                : names.logChain.guestOut(nic.device),
-          };
-    const emitUserRules = (
-      rules: ir.Rule[],
-      dir: 'in' | 'out',
-      map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean },
-    ): nft.Rule[] => {
-      const out: nft.Rule[] = [];
-      for (const r of rules) {
-        const m = map(r);
-        const log: LogSpec | null =
-          m.log && r.log !== null
-            ? { ...logChain(r, dir), level: r.log, message: names.ruleMessage(r.verdict) }
-            : null;
-        out.push(...ruleRules(r, ctx, { action: m.action, log, ratelimit }));
-      }
-      return out;
-    };
-    const rejectJump = (): nft.Stmt[] => [verdict(jump(builtins.use('reject')))];
-    const inPostMap = (r: ir.Rule): { action: nft.Stmt[]; log: boolean } => ({
-      // REJECT in postrouting is a DROP: the frame was flooded or comes from the host, and it is
-      // never answered on the guest's behalf (nft-facts §1, §2).
-      action: [verdict(r.verdict === 'accept' ? ACCEPT : DROP)],
-      log: true,
-    });
-
-    // ---------------------------------------------------------------- <nic>_out (prerouting)
-    const out: nft.Rule[] = [];
-    const mac = nic.mac;
-    if (opt.macfilter && mac === null) {
-      warn({
-        code: 'no-mac-filter',
-        message: `guest ${vmid} net${nic.index} has no MAC address: no MAC filter`,
-        vmid,
-        nic: nic.index,
-        where: null,
-        span: nic.origin,
-      });
-    }
-    if (opt.macfilter && mac !== null) {
-      // First, for every frame: PF's ebtables filter (`-s ! <mac> DROP`, on by default) runs
-      // before iptables, so DHCP and established traffic from a foreign MAC are dropped too.
-      out.push(rule(match(payload('ether', 'saddr'), sym(mac), '!='), verdict(DROP)));
-    }
-    // ARP is untracked: decide it before the ct rules. PF ebtables: ARP sender MAC and sender IP.
-    if (opt.macfilter && mac !== null)
-      out.push(
-        rule(
-          match(meta('protocol'), sym('arp')),
-          match(payload('arp', 'saddr ether'), sym(mac), '!='),
-          verdict(DROP),
-        ),
-      );
-    if (nic.ipfilter !== null) {
-      ipfilter.add(nic.device, nic.ipfilter);
-      // No entry for this port in a family (an empty filter) drops all of that family: ARP too,
-      // as with IPv4 no address may be claimed.
-      out.push(
-        rule(
-          match(meta('protocol'), sym('arp')),
-          ipfilter.mismatch(4, payload('arp', 'saddr ip')),
-          verdict(DROP),
-        ),
-      );
-    }
-    out.push(rule(match(meta('protocol'), sym('arp')), verdict(RETURN)));
-    out.push(rule(ctState('established', 'related'), verdict(RETURN)));
-    if (!host.nfConntrackAllowInvalid) out.push(rule(ctState('invalid'), verdict(DROP)));
-    if (opt.dhcp) {
-      // Before the ipfilter: a DHCP DISCOVER comes from 0.0.0.0 (PF order).
-      out.push(
-        rule(
-          familyMatch('bridge', 4),
-          match(payload('udp', 'sport'), num(68)),
-          match(payload('udp', 'dport'), num(67)),
-          verdict(RETURN),
-        ),
-      );
-      out.push(
-        rule(
-          familyMatch('bridge', 6),
-          match(payload('udp', 'sport'), num(546)),
-          match(payload('udp', 'dport'), num(547)),
-          verdict(RETURN),
-        ),
-      );
-    }
-    if (!opt.radv)
-      out.push(rule(match(payload('icmpv6', 'type'), sym('nd-router-advert')), verdict(DROP)));
-    if (nic.ipfilter !== null) {
-      out.push(rule(ipfilter.mismatch(4, payload('ip', 'saddr')), verdict(DROP)));
-      out.push(rule(ipfilter.mismatch(6, payload('ip6', 'saddr')), verdict(DROP)));
-    }
-    // ND is untracked (never `ct state invalid`), so after the ct rules is safe; after the
-    // ipfilter like PF, so a guest cannot send ND from a foreign source address.
-    if (opt.ndp) {
-      const types = [
-        'nd-router-solicit',
-        'nd-neighbor-solicit',
-        'nd-neighbor-advert',
-        ...(opt.radv ? ['nd-router-advert'] : []),
-      ];
-      out.push(rule(match(payload('icmpv6', 'type'), anonSet(types.map(sym))), verdict(RETURN)));
-    }
-    // In prerouting ACCEPT is `return`, never `accept`: the frame must still meet the receiving
-    // guest's `ether daddr` check (PF's mark-and-return, d.4 OUT step 8).
-    out.push(
-      ...emitUserRules(outRules, 'out', (r) => ({
-        action:
-          r.verdict === 'accept'
-            ? [verdict(RETURN)]
-            : r.verdict === 'drop'
-              ? [verdict(DROP)]
-              : rejectJump(),
-        log: true,
-      })),
-    );
-    out.push(
-      ...policyRules(opt.policyOut, {
-        builtins,
-        accept: RETURN,
-        rejectAllowed: true,
-        log:
-          opt.logLevelOut !== null
-            ? { vmid, level: opt.logLevelOut, chain: names.logChain.guestOut(nic.device) }
-            : null,
-        ratelimit,
-      }),
-    );
-
-    // ------------------------------------------- shared head of both inbound copies
-    // Each entry: match statements and the verdict the postrouting copy gives them. The prerouting
-    // copy turns every one of them into `return`, so it can never reject what the postrouting copy
-    // accepts or drops before the user rules.
-    /** `pre`: the prerouting copy's matches when they differ from `stmts` (one rule each). */
-    const inHead: { stmts: nft.Stmt[]; post: nft.Verdict; pre?: nft.Stmt[][] }[] = [];
-    inHead.push({ stmts: [match(meta('protocol'), sym('arp'))], post: ACCEPT });
-    if (opt.ndp)
-      inHead.push({
-        stmts: [match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym)))],
-        post: ACCEPT,
-      });
-    inHead.push({ stmts: [ctState('established', 'related')], post: ACCEPT });
-    if (!host.nfConntrackAllowInvalid) inHead.push({ stmts: [ctState('invalid')], post: DROP });
-    // PF applies blacklist, smurfs and tcpflags to traffic into guests as well (d.11).
-    if (config.blacklist !== null) {
-      for (const family of [4, 6] as const) {
-        if (IpSets.cidrs(config.blacklist, family).length === 0) continue;
-        inHead.push({
-          stmts: [match(payload(ipProto(family), 'saddr'), sets.ref(config.blacklist, family))],
-          post: jump(builtins.use('blacklist')),
-        });
-      }
-    }
-    if (host.nosmurfs) {
-      // Approximation: the bridge family has no fib, so PF's "source address type BROADCAST" is
-      // reduced to the limited broadcast 255.255.255.255 (subnet-directed broadcast sources are
-      // not recognised); 224.0.0.0/4 is exact. Source-based like PF — `meta pkttype broadcast`
-      // would test the destination and drop ordinary broadcasts before the user rules.
-      inHead.push({
-        stmts: [
-          familyMatch('bridge', 4),
-          ctState('new', 'invalid'),
-          match(
-            payload('ip', 'saddr'),
-            anonSet([{ kind: 'prefix', addr: '224.0.0.0', len: 4 }, sym('255.255.255.255')]),
-          ),
-        ],
-        post: jump(builtins.use('smurfLog')),
-      });
-    }
-    if (host.tcpflags) {
-      // postrouting: one jump into the shared chain; prerouting: the patterns inline (a `return`
-      // inside a jumped chain could not leave <nic>_in_pre).
-      inHead.push({
-        stmts: [match(meta('l4proto'), sym('tcp'))],
-        post: jump(builtins.use('tcpFlags')),
-        pre: tcpFlagPatterns(),
-      });
-    }
-    if (opt.dhcp) {
-      inHead.push({
-        stmts: [
-          familyMatch('bridge', 4),
-          match(payload('udp', 'sport'), num(67)),
-          match(payload('udp', 'dport'), num(68)),
-        ],
-        post: ACCEPT,
-      });
-      inHead.push({
-        stmts: [
-          familyMatch('bridge', 6),
-          match(payload('udp', 'sport'), num(547)),
-          match(payload('udp', 'dport'), num(546)),
-        ],
-        post: ACCEPT,
-      });
-    }
-
-    // ---------------------------------------------------------------- <nic>_in (postrouting)
-    const inPost: nft.Rule[] = inHead.map((h) => rule(...h.stmts, verdict(h.post)));
-    inPost.push(...emitUserRules(inRules, 'in', inPostMap));
-    inPost.push(
-      ...policyRules(opt.policyIn, {
-        builtins,
-        accept: ACCEPT,
-        rejectAllowed: false,
-        log:
-          opt.logLevelIn !== null
-            ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) }
-            : null,
-        ratelimit,
-      }),
-    );
-
-    // ---------------------------------------------------------------- <nic>_in_pre (prerouting)
-    const needsPre = opt.policyIn === 'REJECT' || inRules.some((r) => r.verdict === 'reject');
+    // Built in this order: the built-in chains and shared sets are numbered by first use.
+    const out = nicOutChain(t, n);
+    const inHead = inboundHead(t, n);
+    const inPost = nicInChain(t, n, inHead);
+    const pre = nicInPreChain(t, n, inHead);
     let preName: string | null = null;
-    if (needsPre) {
-      if (mac === null || (macCount.get(mac) ?? 0) > 1) {
-        const why =
-          mac === null ? 'has no MAC address' : `shares MAC ${mac} with another filtered NIC`;
-        warn({
-          code: 'inbound-reject-as-drop',
-          message: `guest ${vmid} net${nic.index} ${why}: inbound REJECT is carried out as DROP`,
-          vmid,
-          nic: nic.index,
-          where: null,
-          span: nic.origin,
-        });
-      } else {
-        preName = names.bridge.nicInPre(vmid, nic.index);
-        const pre: nft.Rule[] = [
-          rule(match(meta('iifname'), { kind: 'str', value: nic.device }), verdict(RETURN)),
-        ];
-        for (const h of inHead)
-          for (const stmts of h.pre ?? [h.stmts]) pre.push(rule(...stmts, verdict(RETURN)));
-        const preRules = emitUserRules(inRules, 'in', (r) =>
-          r.verdict === 'reject'
-            ? { action: rejectJump(), log: true }
-            : { action: [verdict(RETURN)], log: false },
-        );
-        if (opt.policyIn === 'REJECT') {
-          pre.push(...preRules);
-          pre.push(
-            ...policyRules('REJECT', {
-              builtins,
-              accept: RETURN,
-              rejectAllowed: true,
-              log:
-                opt.logLevelIn !== null
-                  ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) }
-                  : null,
-              ratelimit,
-            }),
-          );
-        } else {
-          // Nothing after the last reject can change the outcome (the chain's end is `return`).
-          let last = -1;
-          preRules.forEach((r, i) => {
-            if (r.stmts.some((s) => s.kind === 'verdict' && s.verdict.kind === 'jump')) last = i;
-          });
-          pre.push(...preRules.slice(0, last + 1));
-        }
-        chains.push({ name: preName, rules: pre });
-      }
+    if (pre !== null) {
+      preName = names.bridge.nicInPre(vmid, nic.index);
+      chains.push({ name: preName, rules: pre });
     }
 
     const outName = names.bridge.nicOut(vmid, nic.index);
@@ -382,29 +155,340 @@ export function guestTable(
     chains.push({ name: outName, rules: out }, { name: inName, rules: inPost });
     outMap.push({ key: { kind: 'str', value: nic.device }, verdict: jump(outName) });
     inMap.push({ key: { kind: 'str', value: nic.device }, verdict: jump(inName) });
-    if (preName !== null && mac !== null) macMap.push({ key: sym(mac), verdict: jump(preName) });
+    if (preName !== null && nic.mac !== null)
+      macMap.push({ key: sym(nic.mac), verdict: jump(preName) });
   }
 
   const maps: nft.NamedMap[] = [
     { name: names.bridge.outByPort, type: 'ifname', elements: outMap },
     { name: names.bridge.inByPort, type: 'ifname', elements: inMap },
   ];
+  if (macMap.length > 0)
+    maps.push({ name: names.bridge.inByMac, type: 'ether_addr', elements: macMap });
+  return {
+    family: 'bridge',
+    name: opts.name,
+    sets: [...t.ipfilter.toNamedSets(), ...t.sets.toNamedSets()],
+    maps,
+    chains: [
+      ...dispatchChains(opts, t.builtins, macMap.length > 0),
+      ...t.builtins.chains(),
+      ...chains,
+    ],
+  };
+}
+
+function nicParts(t: TableParts, guest: ir.Guest, nic: ir.Nic): NicParts {
+  const vmid = guest.vmid;
+  const nicRules = guest.rules.filter((r) => r.nic === null || r.nic === nic.index);
+  const ctx: MatchContext = { table: 'bridge', ifaceKey: null, sets: t.sets };
+  const logChain = (r: ir.Rule, dir: 'in' | 'out'): { vmid: number; chain: string } =>
+    r.group !== null
+      ? { vmid: 0, chain: names.logChain.group(r.group, dir) }
+      : {
+          vmid,
+          chain:
+            dir === 'in' ? names.logChain.guestIn(nic.device) : names.logChain.guestOut(nic.device),
+        };
+  return {
+    vmid,
+    nic,
+    opt: guest.options,
+    inRules: nicRules.filter((r) => r.direction === 'in'),
+    outRules: nicRules.filter((r) => r.direction === 'out'),
+    userRules: (rules, dir, map) => {
+      const out: nft.Rule[] = [];
+      for (const r of rules) {
+        const m = map(r);
+        const log: LogSpec | null =
+          m.log && r.log !== null
+            ? { ...logChain(r, dir), level: r.log, message: names.ruleMessage(r.verdict) }
+            : null;
+        out.push(...ruleRules(r, ctx, { action: m.action, log, ratelimit: t.ratelimit }));
+      }
+      return out;
+    },
+  };
+}
+
+const rejectJump = (t: TableParts): nft.Stmt[] => [verdict(jump(t.builtins.use('reject')))];
+
+/** <nic>_out (prerouting): guest OUT. */
+function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
+  const { vmid, nic, opt } = n;
+  const out: nft.Rule[] = [];
+  const mac = nic.mac;
+  if (opt.macfilter && mac === null) {
+    t.warn({
+      code: 'no-mac-filter',
+      message: `guest ${vmid} net${nic.index} has no MAC address: no MAC filter`,
+      vmid,
+      nic: nic.index,
+      where: null,
+      span: nic.origin,
+    });
+  }
+  if (opt.macfilter && mac !== null) {
+    // First, for every frame: PF's ebtables filter (`-s ! <mac> DROP`, on by default) runs
+    // before iptables, so DHCP and established traffic from a foreign MAC are dropped too.
+    out.push(rule(match(payload('ether', 'saddr'), sym(mac), '!='), verdict(DROP)));
+  }
+  // ARP is untracked: decide it before the ct rules. PF ebtables: ARP sender MAC and sender IP.
+  if (opt.macfilter && mac !== null)
+    out.push(
+      rule(
+        match(meta('protocol'), sym('arp')),
+        match(payload('arp', 'saddr ether'), sym(mac), '!='),
+        verdict(DROP),
+      ),
+    );
+  if (nic.ipfilter !== null) {
+    t.ipfilter.add(nic.device, nic.ipfilter);
+    // No entry for this port in a family (an empty filter) drops all of that family: ARP too,
+    // as with IPv4 no address may be claimed.
+    out.push(
+      rule(
+        match(meta('protocol'), sym('arp')),
+        t.ipfilter.mismatch(4, payload('arp', 'saddr ip')),
+        verdict(DROP),
+      ),
+    );
+  }
+  out.push(rule(match(meta('protocol'), sym('arp')), verdict(RETURN)));
+  out.push(rule(ctState('established', 'related'), verdict(RETURN)));
+  if (!t.host.nfConntrackAllowInvalid) out.push(rule(ctState('invalid'), verdict(DROP)));
+  if (opt.dhcp) {
+    // Before the ipfilter: a DHCP DISCOVER comes from 0.0.0.0 (PF order).
+    out.push(
+      rule(
+        familyMatch('bridge', 4),
+        match(payload('udp', 'sport'), num(68)),
+        match(payload('udp', 'dport'), num(67)),
+        verdict(RETURN),
+      ),
+    );
+    out.push(
+      rule(
+        familyMatch('bridge', 6),
+        match(payload('udp', 'sport'), num(546)),
+        match(payload('udp', 'dport'), num(547)),
+        verdict(RETURN),
+      ),
+    );
+  }
+  if (!opt.radv)
+    out.push(rule(match(payload('icmpv6', 'type'), sym('nd-router-advert')), verdict(DROP)));
+  if (nic.ipfilter !== null) {
+    out.push(rule(t.ipfilter.mismatch(4, payload('ip', 'saddr')), verdict(DROP)));
+    out.push(rule(t.ipfilter.mismatch(6, payload('ip6', 'saddr')), verdict(DROP)));
+  }
+  // ND is untracked (never `ct state invalid`), so after the ct rules is safe; after the
+  // ipfilter like PF, so a guest cannot send ND from a foreign source address.
+  if (opt.ndp) {
+    const types = [
+      'nd-router-solicit',
+      'nd-neighbor-solicit',
+      'nd-neighbor-advert',
+      ...(opt.radv ? ['nd-router-advert'] : []),
+    ];
+    out.push(rule(match(payload('icmpv6', 'type'), anonSet(types.map(sym))), verdict(RETURN)));
+  }
+  // In prerouting ACCEPT is `return`, never `accept`: the frame must still meet the receiving
+  // guest's `ether daddr` check (PF's mark-and-return, d.4 OUT step 8).
+  out.push(
+    ...n.userRules(n.outRules, 'out', (r) => ({
+      action:
+        r.verdict === 'accept'
+          ? [verdict(RETURN)]
+          : r.verdict === 'drop'
+            ? [verdict(DROP)]
+            : rejectJump(t),
+      log: true,
+    })),
+  );
+  out.push(
+    ...policyRules(opt.policyOut, {
+      builtins: t.builtins,
+      accept: RETURN,
+      rejectAllowed: true,
+      log:
+        opt.logLevelOut !== null
+          ? { vmid, level: opt.logLevelOut, chain: names.logChain.guestOut(nic.device) }
+          : null,
+      ratelimit: t.ratelimit,
+    }),
+  );
+  return out;
+}
+
+/** The shared head of both inbound copies. The prerouting copy turns every entry into `return`,
+ * so it can never reject what the postrouting copy accepts or drops before the user rules. */
+function inboundHead(t: TableParts, n: NicParts): InHeadEntry[] {
+  const { config, host, builtins } = t;
+  const opt = n.opt;
+  const inHead: InHeadEntry[] = [];
+  inHead.push({ stmts: [match(meta('protocol'), sym('arp'))], post: ACCEPT });
+  if (opt.ndp)
+    inHead.push({
+      stmts: [match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym)))],
+      post: ACCEPT,
+    });
+  inHead.push({ stmts: [ctState('established', 'related')], post: ACCEPT });
+  if (!host.nfConntrackAllowInvalid) inHead.push({ stmts: [ctState('invalid')], post: DROP });
+  // PF applies blacklist, smurfs and tcpflags to traffic into guests as well (d.11).
+  if (config.blacklist !== null) {
+    for (const family of [4, 6] as const) {
+      if (IpSets.cidrs(config.blacklist, family).length === 0) continue;
+      inHead.push({
+        stmts: [match(payload(ipProto(family), 'saddr'), t.sets.ref(config.blacklist, family))],
+        post: jump(builtins.use('blacklist')),
+      });
+    }
+  }
+  if (host.nosmurfs) {
+    // Approximation: the bridge family has no fib, so PF's "source address type BROADCAST" is
+    // reduced to the limited broadcast 255.255.255.255 (subnet-directed broadcast sources are
+    // not recognised); 224.0.0.0/4 is exact. Source-based like PF — `meta pkttype broadcast`
+    // would test the destination and drop ordinary broadcasts before the user rules.
+    inHead.push({
+      stmts: [
+        familyMatch('bridge', 4),
+        ctState('new', 'invalid'),
+        match(
+          payload('ip', 'saddr'),
+          anonSet([{ kind: 'prefix', addr: '224.0.0.0', len: 4 }, sym('255.255.255.255')]),
+        ),
+      ],
+      post: jump(builtins.use('smurfLog')),
+    });
+  }
+  if (host.tcpflags) {
+    // postrouting: one jump into the shared chain; prerouting: the patterns inline (a `return`
+    // inside a jumped chain could not leave <nic>_in_pre).
+    inHead.push({
+      stmts: [match(meta('l4proto'), sym('tcp'))],
+      post: jump(builtins.use('tcpFlags')),
+      pre: tcpFlagPatterns(),
+    });
+  }
+  if (opt.dhcp) {
+    inHead.push({
+      stmts: [
+        familyMatch('bridge', 4),
+        match(payload('udp', 'sport'), num(67)),
+        match(payload('udp', 'dport'), num(68)),
+      ],
+      post: ACCEPT,
+    });
+    inHead.push({
+      stmts: [
+        familyMatch('bridge', 6),
+        match(payload('udp', 'sport'), num(547)),
+        match(payload('udp', 'dport'), num(546)),
+      ],
+      post: ACCEPT,
+    });
+  }
+  return inHead;
+}
+
+/** <nic>_in (postrouting): guest IN, every frame leaving through the port; drop-only. */
+function nicInChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.Rule[] {
+  const { opt, vmid, nic } = n;
+  const inPost: nft.Rule[] = inHead.map((h) => rule(...h.stmts, verdict(h.post)));
+  inPost.push(
+    ...n.userRules(n.inRules, 'in', (r) => ({
+      // REJECT in postrouting is a DROP: the frame was flooded or comes from the host, and it is
+      // never answered on the guest's behalf (nft-facts §1, §2).
+      action: [verdict(r.verdict === 'accept' ? ACCEPT : DROP)],
+      log: true,
+    })),
+  );
+  inPost.push(
+    ...policyRules(opt.policyIn, {
+      builtins: t.builtins,
+      accept: ACCEPT,
+      rejectAllowed: false,
+      log:
+        opt.logLevelIn !== null
+          ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) }
+          : null,
+      ratelimit: t.ratelimit,
+    }),
+  );
+  return inPost;
+}
+
+/** <nic>_in_pre (prerouting): frames unicast to the NIC's MAC, only where inbound REJECT is
+ * needed; null when not needed or impossible (no or a shared MAC: a warning, REJECT stays DROP). */
+function nicInPreChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.Rule[] | null {
+  const { opt, vmid, nic, inRules } = n;
+  const mac = nic.mac;
+  const needsPre = opt.policyIn === 'REJECT' || inRules.some((r) => r.verdict === 'reject');
+  if (!needsPre) return null;
+  if (mac === null || (t.macCount.get(mac) ?? 0) > 1) {
+    const why = mac === null ? 'has no MAC address' : `shares MAC ${mac} with another filtered NIC`;
+    t.warn({
+      code: 'inbound-reject-as-drop',
+      message: `guest ${vmid} net${nic.index} ${why}: inbound REJECT is carried out as DROP`,
+      vmid,
+      nic: nic.index,
+      where: null,
+      span: nic.origin,
+    });
+    return null;
+  }
+  const pre: nft.Rule[] = [
+    rule(match(meta('iifname'), { kind: 'str', value: nic.device }), verdict(RETURN)),
+  ];
+  for (const h of inHead)
+    for (const stmts of h.pre ?? [h.stmts]) pre.push(rule(...stmts, verdict(RETURN)));
+  const preRules = n.userRules(inRules, 'in', (r) =>
+    r.verdict === 'reject'
+      ? { action: rejectJump(t), log: true }
+      : { action: [verdict(RETURN)], log: false },
+  );
+  if (opt.policyIn === 'REJECT') {
+    pre.push(...preRules);
+    pre.push(
+      ...policyRules('REJECT', {
+        builtins: t.builtins,
+        accept: RETURN,
+        rejectAllowed: true,
+        log:
+          opt.logLevelIn !== null
+            ? { vmid, level: opt.logLevelIn, chain: names.logChain.guestIn(nic.device) }
+            : null,
+        ratelimit: t.ratelimit,
+      }),
+    );
+  } else {
+    // Nothing after the last reject can change the outcome (the chain's end is `return`).
+    let last = -1;
+    preRules.forEach((r, i) => {
+      if (r.stmts.some((s) => s.kind === 'verdict' && s.verdict.kind === 'jump')) last = i;
+    });
+    pre.push(...preRules.slice(0, last + 1));
+  }
+  return pre;
+}
+
+/** The prerouting and postrouting base chains: dispatch to each port's chains by vmap. */
+function dispatchChains(opts: GuestTableOptions, builtins: Builtins, byMac: boolean): nft.Chain[] {
   const prerouting: nft.Rule[] = [
     { stmts: [{ kind: 'vmap', key: meta('iifname'), map: names.bridge.outByPort }] },
   ];
-  if (macMap.length > 0) {
-    maps.push({ name: names.bridge.inByMac, type: 'ether_addr', elements: macMap });
+  if (byMac)
     prerouting.push({
       stmts: [{ kind: 'vmap', key: payload('ether', 'daddr'), map: names.bridge.inByMac }],
     });
-  }
 
   const postrouting: nft.Rule[] = [];
   if (builtins.chains().some((c) => c.name === names.bridge.rejectChain))
     postrouting.push(...rejectReplyRules());
   postrouting.push({ stmts: [{ kind: 'vmap', key: meta('oifname'), map: names.bridge.inByPort }] });
 
-  const base: nft.Chain[] = [
+  return [
     {
       name: names.bridge.prerouting,
       base: {
@@ -426,13 +510,6 @@ export function guestTable(
       rules: postrouting,
     },
   ];
-  return {
-    family: 'bridge',
-    name: opts.name,
-    sets: [...ipfilter.toNamedSets(), ...sets.toNamedSets()],
-    maps,
-    chains: [...base, ...builtins.chains(), ...chains],
-  };
 }
 
 /**

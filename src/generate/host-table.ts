@@ -31,6 +31,24 @@ export interface HostTableOptions {
   outputPriority: number;
 }
 
+/** A place in a chain where rules are inserted after the build: before `chain.rules[index]`. */
+export interface InsertionPoint {
+  chain: nft.Chain;
+  index: number;
+}
+
+/** Right after `ct state established,related accept` of input and output, before everything that
+ * can drop or reject: where libvirt's DHCP/DNS allowances go (libvirt-services.ts). */
+export interface ServiceAnchor {
+  input: InsertionPoint;
+  output: InsertionPoint;
+}
+
+export interface HostTableBuilt {
+  table: nft.Table;
+  serviceAnchor: ServiceAnchor;
+}
+
 const rule = (...stmts: nft.Stmt[]): nft.Rule => ({ stmts });
 const range = (from: number, to: number): nft.Value => ({
   kind: 'range',
@@ -58,61 +76,68 @@ const NDP_IN = [
 ];
 const NDP_OUT = ['nd-router-solicit', 'nd-neighbor-solicit', 'nd-neighbor-advert'];
 
+/** What both chains share: the table's sets and built-in chains. */
+interface HostParts {
+  config: ir.Config;
+  sets: IpSets;
+  builtins: Builtins;
+}
+
 export function hostTable(
   config: ir.Config,
   opts: HostTableOptions,
   _warn: WarningSink,
-): nft.Table {
+): HostTableBuilt {
   const o = config.host.options;
-  const sets = new IpSets();
-  const builtins = new Builtins('inet', {
-    ratelimit: config.logRatelimit,
-    smurfLogLevel: o.smurfLogLevel,
-    tcpFlagsLogLevel: o.tcpFlagsLogLevel,
-    blacklistLogLevel: o.logLevelIn,
-  });
-  const ratelimit = config.logRatelimit;
-
-  const userRules = (direction: 'in' | 'out'): nft.Rule[] => {
-    const ctx: MatchContext = {
-      table: 'inet',
-      ifaceKey: direction === 'in' ? 'iifname' : 'oifname',
-      sets,
-    };
-    const out: nft.Rule[] = [];
-    // FORWARD rules are ignored like pve-firewall does (nothing emitted).
-    for (const r of config.host.rules) {
-      if (r.direction !== direction) continue;
-      const action: nft.Stmt[] = [
-        verdict(
-          r.verdict === 'accept'
-            ? ACCEPT
-            : r.verdict === 'drop'
-              ? DROP
-              : jump(builtins.use('reject')),
-        ),
-      ];
-      const chain =
-        r.group !== null
-          ? names.logChain.group(r.group, direction)
-          : direction === 'in'
-            ? names.logChain.hostIn
-            : names.logChain.hostOut;
-      const log =
-        r.log !== null
-          ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) }
-          : null;
-      out.push(...ruleRules(r, ctx, { action, log, ratelimit }));
-    }
-    return out;
+  const t: HostParts = {
+    config,
+    sets: new IpSets(),
+    builtins: new Builtins('inet', {
+      ratelimit: config.logRatelimit,
+      smurfLogLevel: o.smurfLogLevel,
+      tcpFlagsLogLevel: o.tcpFlagsLogLevel,
+      blacklistLogLevel: o.logLevelIn,
+    }),
   };
+  // Input first: the built-in chains and shared sets are numbered by first use.
+  const input = inputRules(t);
+  const output = outputRules(t);
+  const inputChain: nft.Chain = {
+    name: names.inet.input,
+    base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' },
+    rules: input.rules,
+  };
+  const outputChain: nft.Chain = {
+    name: names.inet.output,
+    base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' },
+    rules: output.rules,
+  };
+  const chains = [inputChain, outputChain, ...t.builtins.chains()];
+  return {
+    table: { family: 'inet', name: opts.name, sets: t.sets.toNamedSets(), maps: [], chains },
+    serviceAnchor: {
+      input: { chain: inputChain, index: input.services },
+      output: { chain: outputChain, index: output.services },
+    },
+  };
+}
 
-  // --- input (PF PVEFW-HOST-IN)
+/** A base chain's rules, and the index of its service anchor (see ServiceAnchor). */
+interface ChainRules {
+  rules: nft.Rule[];
+  services: number;
+}
+
+/** input (PF PVEFW-HOST-IN). */
+function inputRules(t: HostParts): ChainRules {
+  const { config, sets, builtins } = t;
+  const o = config.host.options;
   const input: nft.Rule[] = [
     rule(match(meta('iifname'), { kind: 'str', value: 'lo' }), verdict(ACCEPT)),
     rule(ctState('invalid'), verdict(DROP)),
     rule(ctState('established', 'related'), verdict(ACCEPT)),
   ];
+  const services = input.length;
   if (o.ndp)
     input.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym))), verdict(ACCEPT)));
   if (config.blacklist !== null) {
@@ -137,7 +162,7 @@ export function hostTable(
   if (o.tcpflags)
     input.push(rule(match(meta('l4proto'), sym('tcp')), verdict(jump(builtins.use('tcpFlags')))));
   input.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
-  input.push(...userRules('in'));
+  input.push(...userRules(t, 'in'));
   for (const family of [4, 6] as const) {
     if (IpSets.cidrs(config.management, family).length === 0) continue;
     input.push({
@@ -159,20 +184,26 @@ export function hostTable(
         o.logLevelIn !== null
           ? { vmid: 0, level: o.logLevelIn, chain: names.logChain.hostIn }
           : null,
-      ratelimit,
+      ratelimit: config.logRatelimit,
     }),
   );
+  return { rules: input, services };
+}
 
-  // --- output (PF PVEFW-HOST-OUT)
+/** output (PF PVEFW-HOST-OUT). */
+function outputRules(t: HostParts): ChainRules {
+  const { config, builtins } = t;
+  const o = config.host.options;
   const output: nft.Rule[] = [
     rule(match(meta('oifname'), { kind: 'str', value: 'lo' }), verdict(ACCEPT)),
     rule(ctState('invalid'), verdict(DROP)),
     rule(ctState('established', 'related'), verdict(ACCEPT)),
   ];
+  const services = output.length;
   if (o.ndp)
     output.push(rule(match(payload('icmpv6', 'type'), anonSet(NDP_OUT.map(sym))), verdict(ACCEPT)));
   output.push(rule(match(meta('l4proto'), sym('igmp')), verdict(ACCEPT)));
-  output.push(...userRules('out'));
+  output.push(...userRules(t, 'out'));
   for (const family of [4, 6] as const) {
     const cidrs = sortCidrs(config.localNetwork.filter((c) => c.family === family));
     if (cidrs.length === 0) continue;
@@ -195,24 +226,46 @@ export function hostTable(
         o.logLevelOut !== null
           ? { vmid: 0, level: o.logLevelOut, chain: names.logChain.hostOut }
           : null,
-      ratelimit,
+      ratelimit: config.logRatelimit,
     }),
   );
+  return { rules: output, services };
+}
 
-  const chains: nft.Chain[] = [
-    {
-      name: names.inet.input,
-      base: { type: 'filter', hook: 'input', priority: opts.inputPriority, policy: 'accept' },
-      rules: input,
-    },
-    {
-      name: names.inet.output,
-      base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' },
-      rules: output,
-    },
-    ...builtins.chains(),
-  ];
-  return { family: 'inet', name: opts.name, sets: sets.toNamedSets(), maps: [], chains };
+/** The host's user rules of one direction. FORWARD rules are ignored like pve-firewall does
+ * (nothing emitted). */
+function userRules(t: HostParts, direction: 'in' | 'out'): nft.Rule[] {
+  const { config, sets, builtins } = t;
+  const ctx: MatchContext = {
+    table: 'inet',
+    ifaceKey: direction === 'in' ? 'iifname' : 'oifname',
+    sets,
+  };
+  const out: nft.Rule[] = [];
+  for (const r of config.host.rules) {
+    if (r.direction !== direction) continue;
+    const action: nft.Stmt[] = [
+      verdict(
+        r.verdict === 'accept'
+          ? ACCEPT
+          : r.verdict === 'drop'
+            ? DROP
+            : jump(builtins.use('reject')),
+      ),
+    ];
+    const chain =
+      r.group !== null
+        ? names.logChain.group(r.group, direction)
+        : direction === 'in'
+          ? names.logChain.hostIn
+          : names.logChain.hostOut;
+    const log =
+      r.log !== null
+        ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) }
+        : null;
+    out.push(...ruleRules(r, ctx, { action, log, ratelimit: config.logRatelimit }));
+  }
+  return out;
 }
 
 /** PF corosync allowances (d.3 IN step 10 and the OUT mirror). */

@@ -86,7 +86,7 @@ export function cidrValue(c: ir.Cidr): nft.Value {
 }
 
 /** Numeric value of an address (for sorting only). */
-export function addressNumber(addr: string, family: ir.IpFamily): bigint {
+function addressNumber(addr: string, family: ir.IpFamily): bigint {
   if (family === 4) return v4Number(addr);
   let text = addr.toLowerCase();
   // A dotted IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.

@@ -3,8 +3,8 @@
 // nftables backend keeps such rules in its own `libvirt_network` table, which cannot override a
 // drop in fwgen's table (every base chain on a hook must accept: nft-facts §5). Adds nothing else.
 import type * as nft from '../nft/model.js';
-import { names } from './names.js';
-import { ACCEPT, anonSet, ctState, match, meta, num, payload, sym, verdict } from './rule-stmts.js';
+import type { ServiceAnchor } from './host-table.js';
+import { ACCEPT, anonSet, match, meta, num, payload, sym, verdict } from './rule-stmts.js';
 
 export interface LibvirtServiceRules {
   input: nft.Rule[];
@@ -52,36 +52,15 @@ export function libvirtServices(bridges: readonly string[]): LibvirtServiceRules
   };
 }
 
-/** Puts the rules into the host table of a generated script, right after its `ct state
- * established,related accept` (before user rules: `libvirt_services: 0` is the way to turn them
- * off). A script without a host table (host firewall off) is left as it is. */
-export function addLibvirtServices(
-  script: nft.Script,
-  tableName: string,
-  bridges: readonly string[],
-): void {
+/** Puts the rules at the host table's service anchor: right after its `ct state
+ * established,related accept`, before user rules (`libvirt_services: 0` is the way to turn them
+ * off). */
+export function addLibvirtServices(at: ServiceAnchor, bridges: readonly string[]): void {
   const rules = libvirtServices(bridges);
-  for (const cmd of script.commands) {
-    if (cmd.kind !== 'define-table' || cmd.table.family !== 'inet' || cmd.table.name !== tableName)
-      continue;
-    for (const [chainName, extra] of [
-      [names.inet.input, rules.input],
-      [names.inet.output, rules.output],
-    ] as const) {
-      const chain = cmd.table.chains.find((c) => c.name === chainName);
-      if (!chain || extra.length === 0) continue;
-      const established = chain.rules.findIndex((r) => isEstablished(r.stmts));
-      chain.rules.splice(established + 1, 0, ...extra);
-    }
+  for (const [point, extra] of [
+    [at.input, rules.input],
+    [at.output, rules.output],
+  ] as const) {
+    if (extra.length > 0) point.chain.rules.splice(point.index, 0, ...extra);
   }
-}
-
-function isEstablished(stmts: nft.Stmt[]): boolean {
-  const want = ctState('established', 'related');
-  return (
-    stmts.length === 2 &&
-    JSON.stringify(stmts[0]) === JSON.stringify(want) &&
-    stmts[1]?.kind === 'verdict' &&
-    stmts[1].verdict.kind === 'accept'
-  );
 }

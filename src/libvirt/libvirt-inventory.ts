@@ -2,6 +2,7 @@
 // the same shape loadTree gives for /etc/pve. Pure: the loader (load/load-libvirt.ts) reads.
 // Every bridge-attached interface (type bridge, or network with a bridge) becomes a NIC with
 // firewall=1 and its real tap name; a guest is filtered when `guests/<domain>.fw` exists.
+import type { DiagnosticCode } from '../diag/codes.js';
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { SourceFile } from '../diag/span.js';
 import type { CompileSources, DomainGuestSource, DomainNic } from '../load/sources.js';
@@ -154,7 +155,7 @@ function bridgeOf(
   wanted: boolean,
   diags: Diagnostics,
 ): string | null {
-  const warn = (code: string, message: string): null => {
+  const warn = (code: DiagnosticCode, message: string): null => {
     if (wanted) diags.warning(code, i.span, message);
     return null;
   };

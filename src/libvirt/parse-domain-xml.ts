@@ -134,7 +134,7 @@ function text(v: unknown): string | null {
 }
 
 /** Offsets of `<tag …` openings outside comments, in document order (spans for diagnostics). */
-export function elementOffsets(xml: string, tag: string): number[] {
+function elementOffsets(xml: string, tag: string): number[] {
   const blanked = xml.replace(/<!--[\s\S]*?-->/g, (c) => ' '.repeat(c.length));
   const out: number[] = [];
   for (const m of blanked.matchAll(new RegExp(`<${tag}(?=[\\s/>])`, 'g'))) out.push(m.index);

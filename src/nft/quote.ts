@@ -11,9 +11,9 @@ export const COMMENT_MAX_BYTES = 128;
  * `Error: Could not process rule: Numerical result out of range` (checked with nft 1.0.6). */
 export const LOG_PREFIX_MAX_BYTES = 127;
 /** IFNAMSIZ 16 including the NUL; nft: `String exceeds maximum length of 16` at 16 bytes. */
-export const IFNAME_MAX_BYTES = 15;
+const IFNAME_MAX_BYTES = 15;
 /** Table/chain/set/map names: 256 bytes → `Numerical result out of range` (nft-facts §6). */
-export const IDENTIFIER_MAX_BYTES = 255;
+const IDENTIFIER_MAX_BYTES = 255;
 
 /** A user-supplied interface name nft cannot take as it is. The generator validates names first
  * and turns problems into diagnostics; this is the last line of defence. */
@@ -80,7 +80,7 @@ export function sanitizeText(
 }
 
 /** Cut to at most maxBytes UTF-8 bytes without splitting a code point. */
-export function truncateUtf8(text: string, maxBytes: number): string {
+function truncateUtf8(text: string, maxBytes: number): string {
   if (byteLength(text) <= maxBytes) return text;
   let bytes = 0;
   let out = '';

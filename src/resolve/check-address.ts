@@ -174,7 +174,3 @@ export function parseCidrText(text: string): Cidr | undefined {
   const [net] = normal(`${addr}/${len}`).split('/');
   return { family, addr: net ?? addr, len };
 }
-
-export function cidrText(c: Cidr): string {
-  return `${c.addr}/${c.len}`;
-}

@@ -3,10 +3,20 @@
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
 import { LOG_LEVELS, type LogLevelName } from '../data/log-levels.js';
-import { findOption, OPTIONS, type OptionScope, type OptionSpec } from '../data/options.js';
+import {
+  findOption,
+  OPTIONS,
+  type OptionName,
+  type OptionScope,
+  type OptionSpec,
+} from '../data/options.js';
 import type { LogRateLimit } from './ir.js';
 
-export type OptionValues = Map<string, boolean | number | string | null | LogRateLimit | string[]>;
+/** The checked options of one file, by their lower-case key. */
+export type OptionValues<S extends OptionScope> = Map<
+  OptionName<S>,
+  boolean | number | string | null | LogRateLimit | string[]
+>;
 
 function scopeKeys(scope: OptionScope): string {
   return OPTIONS.filter((o) => o.scope === scope && o.pveFirewall)
@@ -14,12 +24,12 @@ function scopeKeys(scope: OptionScope): string {
     .join(', ');
 }
 
-export function checkOptions(
+export function checkOptions<S extends OptionScope>(
   lines: readonly ast.OptionLine[],
-  scope: OptionScope,
+  scope: S,
   diags: Diagnostics,
-): OptionValues {
-  const values: OptionValues = new Map();
+): OptionValues<S> {
+  const values: OptionValues<S> = new Map();
   for (const line of lines) {
     const spec = findOption(scope, line.key.value);
     if (!spec || !spec.pveFirewall) {
@@ -109,7 +119,7 @@ function orList(xs: readonly string[]): string {
 }
 
 /** `[enable=]0|1[,rate=N/unit][,burst=N]` (pve-firewall's property string; defaults 1, 1/second, 5). */
-export function parseRateLimit(text: string): LogRateLimit | undefined {
+function parseRateLimit(text: string): LogRateLimit | undefined {
   const r: LogRateLimit = { enabled: true, rate: 1, per: 'second', burst: 5 };
   const parts = text.split(',');
   for (let i = 0; i < parts.length; i++) {
@@ -129,13 +139,16 @@ export function parseRateLimit(text: string): LogRateLimit | undefined {
   return r;
 }
 
-/** The value of an option, or its effective default. */
-export function optionValue<T>(values: OptionValues, scope: OptionScope, name: string): T {
-  if (values.has(name)) return values.get(name) as T;
-  const spec = findOption(scope, name);
-  const d = spec?.default ?? null;
-  if (spec?.type.kind === 'log-level')
-    return (typeof d === 'string' ? LOG_LEVELS[d as LogLevelName] : null) as T;
-  if (spec?.type.kind === 'log-ratelimit' && typeof d === 'string') return parseRateLimit(d) as T;
-  return d as T;
+/** Reads the options of one scope: `read<boolean>('ndp')` is the value set in the file, or the
+ * option's effective default. Only keys of that scope compile. */
+export function optionReader<S extends OptionScope>(values: OptionValues<S>, scope: S) {
+  return <T>(name: OptionName<S>): T => {
+    if (values.has(name)) return values.get(name) as T;
+    const spec: OptionSpec | undefined = findOption(scope, name);
+    const d = spec?.default ?? null;
+    if (spec?.type.kind === 'log-level')
+      return (typeof d === 'string' ? LOG_LEVELS[d as LogLevelName] : null) as T;
+    if (spec?.type.kind === 'log-ratelimit' && typeof d === 'string') return parseRateLimit(d) as T;
+    return d as T;
+  };
 }

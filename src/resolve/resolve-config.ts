@@ -3,7 +3,7 @@
 import { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
 import { parseCidrText } from './check-address.js';
-import { checkOptions, optionValue, type OptionValues } from './check-options.js';
+import { checkOptions, optionReader, type OptionValues } from './check-options.js';
 import { collectDefinitions, type Definitions } from './collect-definitions.js';
 import { expandGroupRef, GroupTable } from './expand-groups.js';
 import type { FileScope, ResolveInput } from './input.js';
@@ -67,8 +67,8 @@ class RuleResolver {
   }
 }
 
-function hostOptions(values: OptionValues): ir.HostOptions {
-  const o = <T>(name: string) => optionValue<T>(values, 'host', name);
+function hostOptions(values: OptionValues<'host'>): ir.HostOptions {
+  const o = optionReader(values, 'host');
   return {
     enable: o<boolean>('enable'),
     logLevelIn: o('log_level_in'),
@@ -115,8 +115,8 @@ export function resolveConfig(
     opts,
   );
 
-  const cOpts = checkOptions(cluster.options, 'cluster', diags);
-  const enable = optionValue<number>(cOpts, 'cluster', 'enable');
+  const clusterOption = optionReader(checkOptions(cluster.options, 'cluster', diags), 'cluster');
+  const enable = clusterOption<number>('enable');
   // pve-firewall: a value > 1 is the API's anti-lockout timestamp, valid for 60 seconds.
   const enabled = enable === 1 || (enable > 1 && input.now - enable <= 60);
 
@@ -171,9 +171,9 @@ export function resolveConfig(
 
   return {
     enabled,
-    policyIn: optionValue<ir.Policy>(cOpts, 'cluster', 'policy_in'),
-    policyOut: optionValue<ir.Policy>(cOpts, 'cluster', 'policy_out'),
-    logRatelimit: optionValue<ir.LogRateLimit>(cOpts, 'cluster', 'log_ratelimit'),
+    policyIn: clusterOption<ir.Policy>('policy_in'),
+    policyOut: clusterOption<ir.Policy>('policy_out'),
+    logRatelimit: clusterOption<ir.LogRateLimit>('log_ratelimit'),
     host: { options: hOpts, rules: hostRules },
     management,
     localNetwork,

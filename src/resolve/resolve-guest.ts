@@ -3,14 +3,13 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
 import { parseCidrText } from './check-address.js';
 import type { Definitions } from './collect-definitions.js';
-import type { OptionValues } from './check-options.js';
-import { optionValue } from './check-options.js';
+import { optionReader, type OptionValues } from './check-options.js';
 import { buildIpSet, type SetEntry } from './resolve-ipsets.js';
 import type * as ir from './ir.js';
 import type { Scope } from './scope.js';
 
-export function guestOptions(values: OptionValues): ir.GuestOptions {
-  const o = <T>(name: string) => optionValue<T>(values, 'guest', name);
+export function guestOptions(values: OptionValues<'guest'>): ir.GuestOptions {
+  const o = optionReader(values, 'guest');
   return {
     enable: o<boolean>('enable'),
     policyIn: o<ir.Policy>('policy_in'),
@@ -26,7 +25,7 @@ export function guestOptions(values: OptionValues): ir.GuestOptions {
 }
 
 /** pve-firewall mac_to_linklocal: EUI-64 from the MAC (universal/local bit flipped). */
-export function linkLocalOf(mac: string): string {
+function linkLocalOf(mac: string): string {
   const b = mac.split(':').map((x) => parseInt(x, 16));
   b[0] = b[0]! ^ 0x02;
   const h = (x: number, y: number) => ((x << 8) | y).toString(16);

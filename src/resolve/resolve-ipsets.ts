@@ -49,11 +49,7 @@ export class IpSetTable {
   }
 }
 
-export function checkEntries(
-  section: ast.IpsetSection,
-  lookup: Scope,
-  diags: Diagnostics,
-): SetEntry[] {
+function checkEntries(section: ast.IpsetSection, lookup: Scope, diags: Diagnostics): SetEntry[] {
   const out: SetEntry[] = [];
   const seen = new Map<string, Span>();
   for (const line of section.body) {

@@ -52,11 +52,34 @@ export function resolveRule(
   return diags.hasErrors ? [] : rules;
 }
 
-function build(
-  line: ast.RuleLine,
-  { context, scope, nics }: RuleSetting,
-  diags: Diagnostics,
-): ir.Rule[] {
+function build(line: ast.RuleLine, setting: RuleSetting, diags: Diagnostics): ir.Rule[] {
+  const direction = checkDirection(line, setting.context, diags);
+  const { verdict, macro } = checkAction(line, direction, diags);
+  const o = ruleOptions(line, setting, diags);
+  const family = addressFamily(o, diags);
+  if (diags.hasErrors) return [];
+  const base = {
+    direction: direction as ir.Rule['direction'],
+    verdict: verdict!,
+    iface: o.iface,
+    nic: o.nic,
+    source: o.source,
+    dest: o.dest,
+    log: o.log,
+    origin: line.span,
+    comment: line.comment?.value ?? null,
+    group: null,
+  };
+  if (!macro) {
+    const m = matchFields(o.fields, family, diags);
+    if (!m) return [];
+    return [withMatches(base, null, m)];
+  }
+  return expandMacro(base, macro, o.fields, family, line, diags);
+}
+
+/** The direction, lower-cased; reported when unknown or not allowed in this context. */
+function checkDirection(line: ast.RuleLine, context: RuleContext, diags: Diagnostics): string {
   const direction = line.direction.value.toLowerCase();
   const allowed = DIRECTIONS[context];
   if (!['in', 'out', 'forward'].includes(direction)) {
@@ -75,8 +98,20 @@ function build(
       `${direction.toUpperCase()} rules are not allowed in a ${context === 'group' ? 'security group' : `${context} file`}`,
     );
   }
+  return direction;
+}
 
-  // Action: ACCEPT/DROP/REJECT exactly (pve-firewall is case-sensitive here), or MACRO(ACTION).
+interface Macro {
+  name: string;
+  lines: readonly MacroLine[];
+}
+
+/** Action: ACCEPT/DROP/REJECT exactly (pve-firewall is case-sensitive here), or MACRO(ACTION). */
+function checkAction(
+  line: ast.RuleLine,
+  direction: string,
+  diags: Diagnostics,
+): { verdict: ir.Verdict | null; macro: Macro | null } {
   const verdictTok = line.action.verdict;
   let verdict: ir.Verdict | null = null;
   if ((VERDICTS as readonly string[]).includes(verdictTok.value))
@@ -90,7 +125,7 @@ function build(
   if (verdict === 'reject' && direction === 'forward') {
     diags.error('forward-reject', verdictTok.span, 'REJECT is not allowed in FORWARD rules');
   }
-  let macro: { name: string; lines: readonly MacroLine[] } | null = null;
+  let macro: Macro | null = null;
   if (line.action.kind === 'macro') {
     const m = findMacro(line.action.name.value);
     if (!m || !m.knownToPveFirewall) {
@@ -103,15 +138,36 @@ function build(
       macro = { name: m.name, lines: macroLines(m, 'pve-firewall') };
     }
   }
+  return { verdict, macro };
+}
 
-  // Options: each at most once.
-  const seen = new Map<string, ast.RuleOption>();
-  const fields: Fields = { proto: null, dport: null, sport: null, icmpType: null };
-  let iface: string | null = null;
-  let nic: number | null = null;
-  let log: number | null = null;
-  let source: ir.AddressMatch | null = null;
-  let dest: ir.AddressMatch | null = null;
+interface RuleOptions {
+  /** Each option given, by name: its first occurrence. */
+  seen: Map<string, ast.RuleOption>;
+  fields: Fields;
+  iface: string | null;
+  nic: number | null;
+  log: number | null;
+  source: ir.AddressMatch | null;
+  dest: ir.AddressMatch | null;
+}
+
+/** The rule options, each at most once. */
+function ruleOptions(
+  line: ast.RuleLine,
+  { context, scope, nics }: RuleSetting,
+  diags: Diagnostics,
+): RuleOptions {
+  const o: RuleOptions = {
+    seen: new Map(),
+    fields: { proto: null, dport: null, sport: null, icmpType: null },
+    iface: null,
+    nic: null,
+    log: null,
+    source: null,
+    dest: null,
+  };
+  const { seen, fields } = o;
   for (const opt of line.options) {
     if (opt.name === null) {
       diags.error(
@@ -135,7 +191,7 @@ function build(
     switch (opt.name) {
       case 'iface': {
         const r = checkIface(opt.value, context, nics, diags);
-        if (r) ({ iface, nic } = r);
+        if (r) ({ iface: o.iface, nic: o.nic } = r);
         break;
       }
       case 'proto':
@@ -152,7 +208,7 @@ function build(
         break;
       case 'log': {
         const lv = opt.value.value as LogLevelName;
-        if (lv in LOG_LEVELS) log = LOG_LEVELS[lv];
+        if (lv in LOG_LEVELS) o.log = LOG_LEVELS[lv];
         else
           diags.error(
             'unknown-log-level',
@@ -162,19 +218,22 @@ function build(
         break;
       }
       case 'source':
-        source = resolveAddress(opt.value, scope, diags) ?? null;
+        o.source = resolveAddress(opt.value, scope, diags) ?? null;
         break;
       case 'dest':
-        dest = resolveAddress(opt.value, scope, diags) ?? null;
+        o.dest = resolveAddress(opt.value, scope, diags) ?? null;
         break;
     }
   }
+  return o;
+}
 
-  // Families fixed by addresses must agree (pve-firewall: "mixed ipv4/ipv6 addresses in rule").
+/** Families fixed by addresses must agree (pve-firewall: "mixed ipv4/ipv6 addresses in rule"). */
+function addressFamily(o: RuleOptions, diags: Diagnostics): ir.IpFamily | null {
   let family: ir.IpFamily | null = null;
   for (const [m, opt] of [
-    [source, seen.get('source')],
-    [dest, seen.get('dest')],
+    [o.source, o.seen.get('source')],
+    [o.dest, o.seen.get('dest')],
   ] as const) {
     if (m?.kind !== 'addresses') continue;
     if (family !== null && family !== m.family) {
@@ -182,27 +241,18 @@ function build(
     }
     family = m.family;
   }
+  return family;
+}
 
-  if (diags.hasErrors) return [];
-  const base = {
-    direction: direction as ir.Rule['direction'],
-    verdict: verdict!,
-    iface,
-    nic,
-    source,
-    dest,
-    log,
-    origin: line.span,
-    comment: line.comment?.value ?? null,
-    group: null,
-  };
-
-  if (!macro) {
-    const m = matchFields(fields, family, diags);
-    if (!m) return [];
-    return [withMatches(base, null, m)];
-  }
-  // Macro: one rule per macro line; a field set both by the macro and the rule must agree.
+/** Macro: one rule per macro line; a field set both by the macro and the rule must agree. */
+function expandMacro(
+  base: Omit<ir.Rule, 'macro' | keyof Matches>,
+  macro: Macro,
+  fields: Fields,
+  family: ir.IpFamily | null,
+  line: ast.RuleLine,
+  diags: Diagnostics,
+): ir.Rule[] {
   const out: ir.Rule[] = [];
   for (const ml of macro.lines) {
     const merged = mergeMacroLine(fields, ml, macro.name, line, diags);
@@ -510,7 +560,7 @@ function legacyIcmp(
   return undefined;
 }
 
-export function checkPorts(list: ast.PortList, diags: Diagnostics): ir.PortRange[] | undefined {
+function checkPorts(list: ast.PortList, diags: Diagnostics): ir.PortRange[] | undefined {
   const out: ir.PortRange[] = [];
   let ok = true;
   for (const item of list.items) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OPTIONS, findOption } from '../../src/data/options.js';
+import { optionReader } from '../../src/resolve/check-options.js';
 import { LOG_LEVELS, LOG_LEVEL_NAMES, findLogLevel } from '../../src/data/log-levels.js';
 
 describe('options', () => {
@@ -8,6 +9,16 @@ describe('options', () => {
     const per = (s: string) => OPTIONS.filter((o) => o.scope === s).length;
     expect([per('cluster'), per('host'), per('guest'), per('vnet')]).toEqual([6, 20, 14, 3]);
     expect(new Set(OPTIONS.map((o) => `${o.scope}/${o.name}`)).size).toBe(43);
+  });
+
+  it('reads options by typed keys: a misspelled or foreign key does not compile', () => {
+    const guest = optionReader(new Map(), 'guest');
+    expect(guest<string>('policy_in')).toBe('DROP');
+    // npm run typecheck fails when one of these compiles.
+    // @ts-expect-error -- misspelled
+    expect(guest('policy_inn')).toBeNull();
+    // @ts-expect-error -- a host option, not a guest one
+    expect(guest('nosmurfs')).toBeNull();
   });
 
   it('spot checks', () => {

@@ -1,5 +1,4 @@
-// Helpers of test/golden.test.ts: run the fwgen CLI in-process on fixture files, and find every
-// diagnostic code the source can emit.
+// Helpers of test/golden.test.ts: run the fwgen CLI in-process on fixture files.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { main, type Io } from '../../src/cli/main.js';
@@ -115,53 +114,4 @@ export function errorCase(code: string): ErrorCase {
 export async function runErrorCase(c: ErrorCase): Promise<Run & { output: string }> {
   const r = await runFwgen(c.argv);
   return { ...r, output: c.mode === 'check' ? r.stdout : r.stderr };
-}
-
-// ---------------------------------------------------------------------------------------------
-// diagnostic codes in src/
-
-const SRC = path.join(REPO, 'src');
-
-/**
- * Every diagnostic code src/ can emit, found the way a reader greps for them:
- * - `error('code'` / `warning('code'` (Diagnostics calls);
- * - template codes such as `invalid-${kind}-name`, expanded over the string-literal union type
- *   of the variable (`kind: NameKind` with `type NameKind = 'alias' | 'ipset' | 'group'`);
- * - generator warnings: the `GenerateWarningCode` union of src/generate/warning.ts and any
- *   `warn({ code: '…' })` call (compile turns them into warnings with the same code).
- * Throws on a template code it cannot expand, so a new pattern is noticed, not skipped.
- */
-export function sourceCodes(): Map<string, string[]> {
-  const codes = new Map<string, string[]>();
-  const add = (code: string, file: string) => {
-    const list = codes.get(code) ?? [];
-    if (!list.includes(file)) list.push(file);
-    codes.set(code, list);
-  };
-  for (const rel of filesUnder(SRC).filter(
-    (f) => f.endsWith('.ts') && !f.startsWith('syntax/generated/'),
-  )) {
-    const file = `src/${rel}`;
-    const text = readFileSync(path.join(SRC, rel), 'utf8');
-    for (const m of text.matchAll(/\b(?:error|warning)\(\s*'([a-z0-9-]+)'/g)) add(m[1]!, file);
-    for (const m of text.matchAll(/\b(?:error|warning)\(\s*`([^`]*)`/g)) {
-      for (const code of expandTemplate(m[1]!, text, file)) add(code, file);
-    }
-    for (const m of text.matchAll(/\bwarn\(\{[^}]*?\bcode:\s*'([a-z0-9-]+)'/gs)) add(m[1]!, file);
-    const union = /type GenerateWarningCode\s*=([^;]*);/.exec(text);
-    if (union) for (const m of union[1]!.matchAll(/'([a-z0-9-]+)'/g)) add(m[1]!, file);
-  }
-  return codes;
-}
-
-function expandTemplate(template: string, text: string, file: string): string[] {
-  const parts = /^([a-z0-9-]*)\$\{(\w+)\}([a-z0-9-]*)$/.exec(template);
-  const typeName = parts ? new RegExp(`\\b${parts[2]}\\??:\\s*(\\w+)`).exec(text)?.[1] : undefined;
-  const union = typeName ? new RegExp(`type ${typeName}\\s*=([^;]*);`).exec(text)?.[1] : undefined;
-  const values = union ? [...union.matchAll(/'([a-z0-9-]+)'/g)].map((m) => m[1]!) : [];
-  if (!parts || values.length === 0)
-    throw new Error(
-      `${file}: cannot expand the diagnostic code \`${template}\`; teach test/golden/run-fwgen.ts`,
-    );
-  return values.map((v) => `${parts[1]}${v}${parts[3]}`);
 }
