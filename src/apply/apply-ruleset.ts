@@ -1,8 +1,8 @@
 // applyRuleset: load a compiled script into the kernel, or do nothing when the kernel already
 // holds it. Under the lock: compare digests of the inputs, the script and fwgen's listed tables
 // with the state file, then `nft -c -f -` and `nft -f -` (one transaction: all or nothing,
-// foreign tables untouched; shared/nft-facts/README.md §5). Any failure leaves the kernel as it
-// was and is recorded.
+// foreign tables untouched; docs/reference.md §nft-atomic-replace). Any failure leaves the kernel
+// as it was and is recorded.
 import { acquireLock } from './acquire-lock.js';
 import { digestText, listOwnTables, NftListError } from './list-own-tables.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';

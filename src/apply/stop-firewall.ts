@@ -1,6 +1,6 @@
 // stopFirewall: remove fwgen's own tables (and nothing else) in one transaction, under the apply
 // lock. `add` before `delete` makes the delete valid whether or not the table exists (nft 1.0.6
-// has no `destroy`; shared/nft-facts/README.md §5).
+// has no `destroy`; docs/reference.md §nft-atomic-replace).
 import { acquireLock } from './acquire-lock.js';
 import { digestText, OWN_TABLES } from './list-own-tables.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';

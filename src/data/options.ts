@@ -39,7 +39,7 @@ export type OptionType =
   | { kind: 'enum-list'; values: readonly string[]; caseInsensitive: boolean }
   /** option values are matched case-insensitively and lower-cased (the parser regex is /i) */
   | { kind: 'log-level'; allowEmpty: boolean; caseInsensitive: boolean }
-  /** property string, see options.tsv / SPEC d.14 */
+  /** property string, see docs/data/options.tsv, docs/reference.md §pve-logging */
   | { kind: 'log-ratelimit' }
   | { kind: 'string' }
   /** cluster `enable`: digits; 0 off, 1 on, >1 a unix timestamp valid for 60 s */

@@ -1,8 +1,9 @@
 // diagnoseHost: facts about the live system (ruleset JSON, sysctls, kernel features, services)
 // + what fwgen's config needs → findings. Pure: gather-facts.ts reads the system. The rule it
-// checks (nft-facts §5): a packet must be accepted by EVERY base chain on its hook, in every
-// table; `accept` in another table never overrides a drop here, nor ours one there. With
-// br_netfilter, bridged guest traffic also passes the ip/inet hooks (nft-facts §3, §10).
+// checks (docs/reference.md §nft-base-chains): a packet must be accepted by EVERY base chain on its
+// hook, in every table; `accept` in another table never overrides a drop here, nor ours one there.
+// With br_netfilter, bridged guest traffic also passes the ip/inet hooks (docs/reference.md
+// §nft-br-netfilter).
 import { evaluateChain, ruleText, type Packet } from './evaluate-chain.js';
 import type { Finding, FindingPlace } from './finding.js';
 import { readRuleset, type NftChainJson, type NftTableJson } from './read-ruleset.js';

@@ -1,6 +1,7 @@
 // gatherFacts: the side-effect layer of `fwgen doctor`: reads the live system (nft -j list ruleset,
 // /proc/sys, `nft -c` feature probes, systemctl, iptables-legacy-save). Changes nothing: `nft -c`
-// checks a batch in the kernel and aborts it (nft-facts §5). Missing tools give null facts.
+// checks a batch in the kernel and aborts it (docs/reference.md §nft-check-mode). Missing tools
+// give null facts.
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { HostFacts } from './diagnose-host.js';

@@ -1,6 +1,7 @@
 // The fixed helper chains of both tables (reject handling, the policy noise filters of PF's
-// PVEFW-Drop/PVEFW-Reject, smurfs, tcpflags, blacklist) and the PF policy construction (SPEC
-// d.11–d.13). Chains are created on first use, so a table only carries what it references.
+// PVEFW-Drop/PVEFW-Reject, smurfs, tcpflags, blacklist) and the PF policy construction
+// (docs/reference.md §pve-protections, §pve-policies, §pve-reject). Chains are created on first
+// use, so a table only carries what it references.
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { names } from './names.js';
@@ -141,7 +142,7 @@ export class Builtins {
   }
 }
 
-/** PF PVEFW-reject (SPEC d.13), inet. */
+/** PF PVEFW-reject (docs/reference.md §pve-reject), inet. */
 function inetReject(): nft.Rule[] {
   return [
     rule(
@@ -172,8 +173,9 @@ function inetReject(): nft.Rule[] {
 }
 
 /** The bridge variant: no fib in the bridge family, so link-layer broadcast/multicast frames are
- * never answered (`meta pkttype`); reject is only valid in prerouting/input (nft-facts §1). The
- * last `drop` catches non-IP frames (ARP…), which must never fall back into the caller. */
+ * never answered (`meta pkttype`); reject is only valid in prerouting/input (docs/reference.md
+ * §nft-bridge-reject). The last `drop` catches non-IP frames (ARP…), which must never fall back
+ * into the caller. */
 function bridgeReject(): nft.Rule[] {
   return [
     rule(match(meta('pkttype'), anonSet([sym('broadcast'), sym('multicast')])), verdict(DROP)),
@@ -254,7 +256,7 @@ function noiseRest(smb: nft.Verdict): nft.Rule[] {
   ];
 }
 
-/** The five illegal flag patterns of SPEC d.11 (match statements only). */
+/** The five illegal flag patterns of docs/reference.md §pve-protections (match statements only). */
 export function tcpFlagPatterns(): nft.Stmt[][] {
   const masked = (mask: string[]): nft.Expr => ({
     kind: 'and',
@@ -307,9 +309,10 @@ export interface PolicyContext {
   ratelimit: ir.LogRateLimit;
 }
 
-/** PF `ruleset_add_chain_policy` (SPEC d.12). The noise chain's ICMP accepts are written inline in
- * the caller: in bridge prerouting "accept" must be `return` from the guest's chain, which a
- * jumped noise chain could not do (its `return` would only come back to the caller). */
+/** PF `ruleset_add_chain_policy` (docs/reference.md §pve-policies). The noise chain's ICMP accepts
+ * are written inline in the caller: in bridge prerouting "accept" must be `return` from the guest's
+ * chain, which a jumped noise chain could not do (its `return` would only come back to the
+ * caller). */
 export function policyRules(policy: ir.Policy, ctx: PolicyContext): nft.Rule[] {
   if (policy === 'ACCEPT') return [rule(verdict(ctx.accept))];
   const reject = policy === 'REJECT' && ctx.rejectAllowed;

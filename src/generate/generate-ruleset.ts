@@ -1,6 +1,7 @@
 // ir.Config → nft.Script: the two tables fwgen owns, each replaced atomically (`add table`,
-// `delete table`, `table … { }` in one transaction, nft-facts §5), or only removed (`add` +
-// `delete`) when it has nothing to do. Other tables on the machine are never touched.
+// `delete table`, `table … { }` in one transaction, docs/reference.md §nft-atomic-replace), or only
+// removed (`add` + `delete`) when it has nothing to do. Other tables on the machine are never
+// touched.
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { guestTable } from './guest-table.js';
@@ -21,7 +22,7 @@ export interface GenerateOptions {
   /** inet `output` base chain priority; default 0 (filter). */
   outputPriority?: number;
   /** bridge `prerouting` priority; default -150: must be above -200, where bridge conntrack runs
-   * (nft-facts §3). */
+   * (docs/reference.md §nft-bridge-conntrack). */
   preroutingPriority?: number;
   /** bridge `postrouting` priority; default -150. */
   postroutingPriority?: number;

@@ -1,5 +1,6 @@
 // `table bridge <name>`: the guest firewall, one set of chains per filtered NIC (PF granularity,
-// SPEC d.4 "PF"). Layout (nft-facts §1–§4, §10):
+// docs/reference.md §pve-guest-chains). Layout (docs/reference.md §nft-bridge-reject,
+// §nft-reject-design, §nft-bridge-conntrack, §nft-dispatch, §nft-reject-replies):
 //   prerouting  (-150, after bridge conntrack at -200): iifname vmap → <nic>_out   (guest OUT)
 //                                                       ether daddr vmap → <nic>_in_pre
 //   postrouting (-150):                                 reject replies, then oifname vmap → <nic>_in
@@ -294,7 +295,7 @@ function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
     out.push(rule(match(payload('icmpv6', 'type'), anonSet(types.map(sym))), verdict(RETURN)));
   }
   // In prerouting ACCEPT is `return`, never `accept`: the frame must still meet the receiving
-  // guest's `ether daddr` check (PF's mark-and-return, d.4 OUT step 8).
+  // guest's `ether daddr` check (PF's mark-and-return, docs/reference.md §pve-guest-chains).
   out.push(
     ...n.userRules(n.outRules, 'out', (r) => ({
       action:
@@ -335,7 +336,8 @@ function inboundHead(t: TableParts, n: NicParts): InHeadEntry[] {
     });
   inHead.push({ stmts: [ctState('established', 'related')], post: ACCEPT });
   if (!host.nfConntrackAllowInvalid) inHead.push({ stmts: [ctState('invalid')], post: DROP });
-  // PF applies blacklist, smurfs and tcpflags to traffic into guests as well (d.11).
+  // PF applies blacklist, smurfs and tcpflags to traffic into guests as well (docs/reference.md
+  // §pve-protections).
   if (config.blacklist !== null) {
     for (const family of [4, 6] as const) {
       if (IpSets.cidrs(config.blacklist, family).length === 0) continue;
@@ -399,7 +401,8 @@ function nicInChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.Rule
   inPost.push(
     ...n.userRules(n.inRules, 'in', (r) => ({
       // REJECT in postrouting is a DROP: the frame was flooded or comes from the host, and it is
-      // never answered on the guest's behalf (nft-facts §1, §2).
+      // never answered on the guest's behalf (docs/reference.md §nft-bridge-reject,
+      // §nft-reject-design).
       action: [verdict(r.verdict === 'accept' ? ACCEPT : DROP)],
       log: true,
     })),
@@ -557,13 +560,13 @@ class IpFilterSets {
 }
 
 /**
- * THE ONE PLACE TO ADJUST after the e2e lab run (nft-facts §10): the answer that bridge `reject`
- * forges for a guest's own outbound REJECT is sent back to the guest through bridge output and
- * postrouting, without conntrack, and would be swallowed by the guest's inbound chain. Let those
- * replies through before the per-port dispatch. `iifname` cannot tell them apart (it is empty for
- * every frame in bridge postrouting, and nft refuses `iifname ""`), so the match is: no conntrack
- * (`ct state invalid`) and only the packet types reject produces: TCP RST, ICMP / ICMPv6
- * destination-unreachable. A candidate tightening to verify in the lab: `meta pkttype host`
+ * THE ONE PLACE TO ADJUST after the e2e lab run (docs/reference.md §nft-reject-replies): the answer
+ * that bridge `reject` forges for a guest's own outbound REJECT is sent back to the guest through
+ * bridge output and postrouting, without conntrack, and would be swallowed by the guest's inbound
+ * chain. Let those replies through before the per-port dispatch. `iifname` cannot tell them apart
+ * (it is empty for every frame in bridge postrouting, and nft refuses `iifname ""`), so the match
+ * is: no conntrack (`ct state invalid`) and only the packet types reject produces: TCP RST, ICMP /
+ * ICMPv6 destination-unreachable. A candidate tightening to verify in the lab: `meta pkttype host`
  * (forwarded frames carry `otherhost`).
  */
 function rejectReplyRules(): nft.Rule[] {

@@ -1,6 +1,7 @@
-// `table inet <name>`: the host firewall, in pve-firewall's order (SPEC d.3 "PF"). Only input and
-// output: pve-firewall filters no routed traffic, and with br_netfilter a forward chain would
-// filter bridged guest traffic a second time (nft-facts §3, §10).
+// `table inet <name>`: the host firewall, in pve-firewall's order (docs/reference.md
+// §pve-host-chains). Only input and output: pve-firewall filters no routed traffic, and with
+// br_netfilter a forward chain would filter bridged guest traffic a second time (docs/reference.md
+// §nft-br-netfilter).
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules } from './builtins.js';
@@ -56,7 +57,8 @@ const range = (from: number, to: number): nft.Value => ({
   to: num(to),
 });
 
-/** PF management ports (d.3 IN step 9): SSH, SPICE proxy, VNC, API/GUI, migration. */
+/** PF management ports (docs/reference.md §pve-host-chains, IN step 9): SSH, SPICE proxy, VNC,
+ * API/GUI, migration. */
 const MANAGEMENT_PORTS_IN: nft.Value[] = [
   num(22),
   num(3128),
@@ -64,7 +66,7 @@ const MANAGEMENT_PORTS_IN: nft.Value[] = [
   num(8006),
   range(60000, 60050),
 ];
-/** PF outbound allowances to local_network (d.3 OUT). */
+/** PF outbound allowances to local_network (docs/reference.md §pve-host-chains, PF output). */
 const MANAGEMENT_PORTS_OUT: nft.Value[] = [num(22), num(3128), range(5900, 5999), num(8006)];
 const COROSYNC_PORTS = range(5404, 5405);
 
@@ -268,7 +270,8 @@ function userRules(t: HostParts, direction: 'in' | 'out'): nft.Rule[] {
   return out;
 }
 
-/** PF corosync allowances (d.3 IN step 10 and the OUT mirror). */
+/** PF corosync allowances (docs/reference.md §pve-host-chains, IN step 10 and the output
+ * mirror). */
 function corosyncRules(corosync: ir.Config['corosync'], dir: 'in' | 'out'): nft.Rule[] {
   const out: nft.Rule[] = [];
   if (corosync.multicast) {

@@ -1,7 +1,8 @@
 // libvirtServices: host-table rules that let guests on libvirt-managed bridges reach libvirt's
 // dnsmasq (DHCP, DHCPv6, DNS) and let its answers and router advertisements out. libvirt's
 // nftables backend keeps such rules in its own `libvirt_network` table, which cannot override a
-// drop in fwgen's table (every base chain on a hook must accept: nft-facts §5). Adds nothing else.
+// drop in fwgen's table (every base chain on a hook must accept: docs/reference.md
+// §nft-base-chains). Adds nothing else.
 import type * as nft from '../nft/model.js';
 import type { ServiceAnchor } from './host-table.js';
 import { ACCEPT, anonSet, match, meta, num, payload, sym, verdict } from './rule-stmts.js';

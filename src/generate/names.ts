@@ -36,7 +36,8 @@ export const names = {
   bridge: {
     prerouting: 'prerouting',
     postrouting: 'postrouting',
-    /** Bridge reject chain: reachable from prerouting only (nft-facts §1). */
+    /** Bridge reject chain: reachable from prerouting only (docs/reference.md
+     * §nft-bridge-reject). */
     rejectChain: 'do_reject',
     noiseAddr: 'noise_addr',
     noiseDrop: 'noise_drop',
@@ -80,8 +81,8 @@ export const names = {
     blacklist: 'PVEFW-blacklist',
   },
 
-  /** pve-firewall's NFLOG prefix `:<vmid>:<level>:<chain>: <message>` (SPEC d.14), read by
-   * pvefw-logger-compatible consumers. */
+  /** pve-firewall's NFLOG prefix `:<vmid>:<level>:<chain>: <message>` (docs/reference.md
+   * §pve-logging), read by pvefw-logger-compatible consumers. */
   logPrefix(vmid: number, level: number, chain: string, message: string): string {
     return `:${vmid}:${level}:${chain}: ${message}`;
   },

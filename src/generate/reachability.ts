@@ -1,6 +1,7 @@
 // Which chains a base chain can reach (jump, goto, vmap), and the guard that matters most for the
 // bridge table: no `reject` may be reachable from a hook other than prerouting/input (the kernel
-// refuses the whole ruleset, nft-facts §1). The generator runs the guard on every bridge table.
+// refuses the whole ruleset, docs/reference.md §nft-bridge-reject). The generator runs the guard on
+// every bridge table.
 import type * as nft from '../nft/model.js';
 
 function targets(v: nft.Verdict): string[] {

@@ -166,7 +166,8 @@ function chainLines(chain: Chain, out: LineSink): void {
   if (chain.base) {
     const b = chain.base;
     const device = b.device !== undefined ? ` device ${quoteIfname(b.device)}` : '';
-    // `;` after the policy: a bare `}` right after it is a syntax error (nft-facts §5).
+    // `;` after the policy: a bare `}` right after it is a syntax error (docs/reference.md
+    // §nft-policy-semicolon).
     out.push(
       `${pad}type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`,
     );

@@ -1,18 +1,20 @@
 // The one place where user-controlled text becomes nft text. nft 1.0.6 has NO escape inside
-// "…": a string ends at the next `"` and `\"` is not an escape (nft-facts §8), so text is
-// sanitised (characters replaced), never escaped. Interface names are validated instead, because
-// silently changing one would make a rule match a different interface. Table/chain/set names are
-// generated, so a bad one is a bug and throws. Must not: escape, pass text through unchecked, or
-// truncate in the middle of a UTF-8 sequence.
+// "…": a string ends at the next `"` and `\"` is not an escape (docs/reference.md §nft-quoting), so
+// text is sanitised (characters replaced), never escaped. Interface names are validated instead,
+// because silently changing one would make a rule match a different interface. Table/chain/set
+// names are generated, so a bad one is a bug and throws. Must not: escape, pass text through
+// unchecked, or truncate in the middle of a UTF-8 sequence.
 
-/** nft comments (rules, chains, sets, tables): 128 bytes, checked in bytes (nft-facts §8). */
+/** nft comments (rules, chains, sets, tables): 128 bytes, checked in bytes (docs/reference.md
+ * §nft-quoting). */
 export const COMMENT_MAX_BYTES = 128;
 /** `log prefix`: the kernel's NF_LOG_PREFIXLEN is 128 including the NUL, so 127 bytes; 128 gives
  * `Error: Could not process rule: Numerical result out of range` (checked with nft 1.0.6). */
 export const LOG_PREFIX_MAX_BYTES = 127;
 /** IFNAMSIZ 16 including the NUL; nft: `String exceeds maximum length of 16` at 16 bytes. */
 const IFNAME_MAX_BYTES = 15;
-/** Table/chain/set/map names: 256 bytes → `Numerical result out of range` (nft-facts §6). */
+/** Table/chain/set/map names: 256 bytes → `Numerical result out of range` (docs/reference.md
+ * §nft-names). */
 const IDENTIFIER_MAX_BYTES = 255;
 
 /** A user-supplied interface name nft cannot take as it is. The generator validates names first
@@ -48,7 +50,8 @@ function byteLength(text: string): number {
 // Replacement policy (documented in the API):
 // * whitespace-like control characters (TAB, LF, VT, FF, CR, NEL U+0085, U+2028, U+2029) → ' '
 //   so multi-line text stays readable;
-// * `"` → `'` (keeps quoted words readable; `'` is harmless inside "…", nft-facts §8);
+// * `"` → `'` (keeps quoted words readable; `'` is harmless inside "…", docs/reference.md
+// §nft-quoting);
 // * `\`, every other control (C0, DEL, C1), format characters (bidi overrides, zero-width…,
 //   Unicode Cf) and lone surrogates → '_';
 // * `$` → '_' in log prefixes only: nft 1.0.6 expands `$var` inside a log prefix
@@ -116,8 +119,9 @@ export interface IfnameOptions {
 }
 
 /** Validate an interface name and return it as nft's string content (no quotes): a literal
- * trailing `*` becomes `\*`, the one escape nft 1.0.6 knows (nft-facts §8). Shared by the text
- * and JSON emitters (libnftables JSON uses the same `\*` convention). Throws NftNameError. */
+ * trailing `*` becomes `\*`, the one escape nft 1.0.6 knows (docs/reference.md §nft-quoting).
+ * Shared by the text and JSON emitters (libnftables JSON uses the same `\*` convention). Throws
+ * NftNameError. */
 export function ifnameContent(name: string, options: IfnameOptions = {}): string {
   const fail = (reason: string): never => {
     throw new NftNameError(name, reason);

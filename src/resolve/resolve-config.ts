@@ -131,7 +131,8 @@ export function resolveConfig(
     ...rr.resolve(cluster.rules, { context: 'cluster', scope: clusterScope, nics: null }),
   ];
 
-  // Local network: the cluster alias `local_network` wins over detection (pve-firewall d.8).
+  // Local network: the cluster alias `local_network` wins over detection (docs/reference.md
+  // §pve-local-network).
   const aliasLocal = cluster.aliases.get('local_network');
   const localNetwork = aliasLocal ? [aliasLocal.cidr] : input.localNetwork;
   const mgmtSection = cluster.ipsets.get('management');

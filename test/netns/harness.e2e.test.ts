@@ -1,7 +1,8 @@
 // Proves the netns lab harness itself (kernel-lab / run-scenarios.sh / probe.py / lab.ts) with a
-// hand-written bridge ruleset in the style of nft-facts fact 2: REJECT in bridge prerouting only
-// for frames unicast to the guest MAC, DROP-only copy in postrouting, plus ct state.
-// One lab boot for the whole file. Skips only when the lab cannot run; in CI it fails instead.
+// hand-written bridge ruleset in the style of docs/reference.md §nft-reject-design: REJECT in
+// bridge prerouting only for frames unicast to the guest MAC, DROP-only copy in postrouting, plus
+// ct state. One lab boot for the whole file. Skips only when the lab cannot run; in CI it fails
+// instead.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

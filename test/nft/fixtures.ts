@@ -177,7 +177,7 @@ export function inetTable(opts: InetOptions = {}): Table {
   };
 }
 
-/** add + delete + define: the atomic replace of nft-facts §5. */
+/** add + delete + define: the atomic replace of docs/reference.md §nft-atomic-replace. */
 export function replaceScript(table: Table): Script {
   const ref = { family: table.family, name: table.name };
   return {
