@@ -4,6 +4,7 @@
 export const DIAGNOSTIC_CODES = [
   // syntax: .fw files, guest configs, corosync.conf
   'syntax-error',
+  'rule-option-without-value',
   'no-section',
   'invalid-nic',
   'duplicate-nic',
@@ -14,6 +15,7 @@ export const DIAGNOSTIC_CODES = [
   'unknown-section',
   'section-not-allowed',
   'header-comment',
+  'option-comment',
   'duplicate-alias',
   'duplicate-group',
   'duplicate-ipset',
@@ -24,10 +26,12 @@ export const DIAGNOSTIC_CODES = [
   'invalid-group-name',
   'unknown-option',
   'invalid-option-value',
+  'option-ignored',
   // addresses and ipsets
   'invalid-address',
   'invalid-prefix',
   'cidr-host-bits',
+  'host-bits-masked',
   'zero-prefix',
   'backwards-address-range',
   'range-in-list',

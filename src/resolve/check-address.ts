@@ -1,5 +1,6 @@
-// Address text → checked, normalised CIDRs and ranges. pve-firewall's rules (Net::IP): CIDRs must
-// not have host bits set, ranges must not run backwards, a list holds one family.
+// Address text → checked, normalised CIDRs and ranges. pve-firewall's rules (Net::IP): a rule's
+// CIDRs must not have host bits set (aliases and ipsets: masked, with a warning), ranges must not
+// run backwards, a list holds one family.
 import { isIPv4, isIPv6 } from 'node:net';
 import { normalizeCidr, parseCidr } from 'cidr-tools';
 import type { Diagnostics } from '../diag/diagnostic.js';
@@ -33,11 +34,13 @@ function startOf(text: string): bigint {
   return parseCidr(text).start;
 }
 
-/** One address or CIDR item (alias values, ipset entries, rule list items). */
+/** One address or CIDR item (alias values, ipset entries, rule list items). Host bits are an
+ * error in rules (pve-firewall checks them with Net::IP there); in an alias or ipset entry
+ * (`what`) pve-firewall passes them on and the kernel masks them: a warning, and the network. */
 export function checkCidr(
   item: ast.AddressItem,
   diags: Diagnostics,
-  what = 'address',
+  what: 'address' | 'alias' | 'ipset entry' = 'address',
 ): Cidr | undefined {
   if (item.kind === 'address-range') {
     diags.error(
@@ -70,12 +73,19 @@ export function checkCidr(
   const [netAddr] = network.split('/');
   const given = normalAddress(item.address);
   if (netAddr !== given && len !== max) {
-    diags.error(
-      'cidr-host-bits',
+    if (what === 'address') {
+      diags.error(
+        'cidr-host-bits',
+        item.span,
+        `'${item.address}/${len}' has host bits set, did you mean '${netAddr}/${len}'?`,
+      );
+      return undefined;
+    }
+    diags.warning(
+      'host-bits-masked',
       item.span,
-      `'${item.address}/${len}' has host bits set, did you mean '${netAddr}/${len}'?`,
+      `'${item.address}/${len}' has host bits set, using '${netAddr}/${len}' as pve-firewall does`,
     );
-    return undefined;
   }
   return { family: item.family, addr: netAddr ?? given, len };
 }

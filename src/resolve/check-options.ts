@@ -1,6 +1,8 @@
 // [OPTIONS] lines → typed values per scope (pve-firewall's accepted syntax, src/data/options.ts).
-// A bad line is reported and ignored, so the option keeps its default.
-import type { Diagnostics } from '../diag/diagnostic.js';
+// A bad line is reported and ignored, so the option keeps its default. An option fwgen does not
+// act on (option-support.ts) gets a warning when it asks for something other than its default.
+import { Diagnostics } from '../diag/diagnostic.js';
+import { OffsetSpan, type Span } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
 import { LOG_LEVELS, type LogLevelName } from '../data/log-levels.js';
 import {
@@ -11,6 +13,7 @@ import {
   type OptionSpec,
 } from '../data/options.js';
 import type { LogRateLimit } from './ir.js';
+import { optionSupport, type OptionSupport } from './option-support.js';
 
 /** The checked options of one file, by their lower-case key. */
 export type OptionValues<S extends OptionScope> = Map<
@@ -32,7 +35,7 @@ export function checkOptions<S extends OptionScope>(
   const values: OptionValues<S> = new Map();
   for (const line of lines) {
     const spec = findOption(scope, line.key.value);
-    if (!spec || !spec.pveFirewall) {
+    if (!spec) {
       diags.error(
         'unknown-option',
         line.key.span,
@@ -40,10 +43,56 @@ export function checkOptions<S extends OptionScope>(
       );
       continue;
     }
+    // pve-firewall's option regexes end in `\s*$`: a comment makes it skip the whole line.
+    const hash = line.value.value.indexOf('#');
+    if (hash >= 0) {
+      const { span } = line.value;
+      diags.error(
+        'option-comment',
+        new OffsetSpan(span.file, span.start.offset + hash, span.end.offset),
+        'a comment is not allowed after an option value, put it on a line of its own',
+      );
+      continue;
+    }
+    const support = optionSupport(scope, spec.name);
+    // A key only proxmox-firewall reads (guest policy_forward): pve-firewall warns and skips the
+    // line, proxmox-firewall accepts it; a warning, whatever the value.
+    if (!spec.pveFirewall) {
+      ignored(spec, support, line, diags);
+      continue;
+    }
     const v = checkValue(spec, line.value, diags);
-    if (v !== undefined) values.set(spec.name, v);
+    if (v === undefined) continue;
+    values.set(spec.name, v);
+    // At its default an ignored option asks for what fwgen does anyway: nothing to say.
+    if (!isDefault(spec, v, line.value.span)) ignored(spec, support, line, diags);
   }
   return values;
+}
+
+function ignored(
+  spec: OptionSpec,
+  support: OptionSupport,
+  line: ast.OptionLine,
+  diags: Diagnostics,
+): void {
+  if ('ignored' in support)
+    diags.warning(
+      'option-ignored',
+      line.span,
+      `option '${spec.name}' has no effect in fwgen${support.yet ? ' yet' : ''}: ${support.ignored}`,
+    );
+}
+
+type CheckedValue = NonNullable<ReturnType<typeof checkValue>> | null;
+
+/** Whether a checked value means the same as leaving the option out. */
+function isDefault(spec: OptionSpec, value: CheckedValue, span: Span): boolean {
+  const d = spec.default;
+  if (d === null) return false;
+  const text = typeof d === 'boolean' ? (d ? '1' : '0') : String(d);
+  const dv = checkValue(spec, { value: text, span }, new Diagnostics());
+  return JSON.stringify(dv) === JSON.stringify(value);
 }
 
 function bad(

@@ -11,7 +11,8 @@ export class GroupTable {
   constructor(
     private readonly scope: Scope,
     private readonly diags: Diagnostics,
-    private readonly disabled: (line: ast.RuleLine | ast.GroupRefLine) => void,
+    /** A disabled line of a group: checked like disabled lines elsewhere, as warnings. */
+    private readonly disabled: (line: ast.RuleLine, setting: RuleSetting) => void,
   ) {}
 
   rules(section: ast.GroupSection): ir.Rule[] {
@@ -30,7 +31,7 @@ export class GroupTable {
       }
       if (line.kind !== 'rule') continue;
       if (!line.enabled) {
-        this.disabled(line);
+        this.disabled(line, setting);
         continue;
       }
       for (const r of resolveRule(line, setting, this.diags))

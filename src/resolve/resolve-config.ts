@@ -111,7 +111,7 @@ export function resolveConfig(
   const clusterScope = new Scope(cluster, null, null, ipsets, true);
   const rr = new RuleResolver(
     diags,
-    new GroupTable(clusterScope, diags, (l) => rr.disabled(l)),
+    new GroupTable(clusterScope, diags, (l, s) => rr.disabled(l, s)),
     opts,
   );
 
@@ -231,7 +231,9 @@ export function checkFile(
   const ipsets = new IpSetTable(scope === 'cluster' ? diags : new Diagnostics());
   const clusterScope = new Scope(clusterDefs, null, null, ipsets, clusterKnown);
   const sink = scope === 'cluster' ? diags : new Diagnostics();
-  const groups = new GroupTable(clusterScope, sink, () => undefined);
+  // The groups' disabled lines are checked too, reported where the groups' other findings go.
+  const groups: GroupTable = new GroupTable(clusterScope, sink, (l, s) => groupRr.disabled(l, s));
+  const groupRr = new RuleResolver(sink, groups, {});
   const rr = new RuleResolver(diags, groups, {});
   checkOptions(own.options, scope, diags);
   const context: RuleContext = scope;

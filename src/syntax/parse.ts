@@ -46,10 +46,13 @@ export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile 
   }
   for (const line of tree.preamble) {
     if (line.kind === 'bad-line') {
+      const fits = sectionFor(line);
       diags.error(
         'no-section',
         line.span,
-        'line outside of any section, expected a section header such as [RULES]',
+        fits
+          ? `line outside of any section; it reads as ${fits}`
+          : 'line outside of any section, expected a section header such as [RULES]',
       );
     }
   }
@@ -63,6 +66,33 @@ export function parseFile(file: SourceFile, diags: Diagnostics): ast.ConfigFile 
   return tree;
 }
 
+// Which section a line outside of any section reads as, tried in this order: an IPv6 address
+// also reads as `key: value`, so the ipset entry comes before the option.
+const FITS: readonly [LineRule, string][] = [
+  ['RuleLineOnly', 'a rule, which belongs under [RULES]'],
+  ['IpsetEntryOnly', 'an ipset entry, which belongs under [IPSET name]'],
+  ['AliasLineOnly', 'an alias, which belongs under [ALIASES]'],
+  ['OptionLineOnly', 'an option, which belongs under [OPTIONS]'],
+];
+
+function sectionFor(line: ast.BadLine): string | undefined {
+  for (const [rule, what] of FITS) {
+    try {
+      const node = parse(line.text, {
+        grammarSource: line.span.file,
+        startRule: rule,
+        spans: { OffsetSpan, SelfSpan, LocatedSpan, file: line.span.file, limit: Infinity },
+      }) as ast.RuleLine | ast.GroupRefLine | ast.IpsetEntry | ast.AliasLine | ast.OptionLine;
+      // A lone word reads as an ipset entry naming an alias: too weak a hint.
+      if (node.kind === 'ipset-entry' && node.value.kind === 'alias-ref') continue;
+      return what;
+    } catch (e) {
+      if (!(e instanceof PegSyntaxError)) throw e;
+    }
+  }
+  return undefined;
+}
+
 /** Re-parse one bad line alone to find where it goes wrong and what was expected there. */
 function reportBadLine(line: ast.BadLine, rule: LineRule, diags: Diagnostics): void {
   try {
@@ -74,7 +104,8 @@ function reportBadLine(line: ast.BadLine, rule: LineRule, diags: Diagnostics): v
   } catch (e) {
     if (!(e instanceof PegSyntaxError)) throw e;
     const at = e.location.start.offset;
-    diags.error('syntax-error', tokenSpan(line, at), syntaxMessage(line.text, at, e, rule));
+    const { code, message, where } = syntaxMessage(line.text, at, e, rule);
+    diags.error(code, tokenSpan(line, where), message);
     return;
   }
   // The line parses alone but not in its file: only possible through a grammar bug.
@@ -97,15 +128,39 @@ function tokenSpan(line: ast.BadLine, at: number): Span {
   };
 }
 
-function syntaxMessage(text: string, at: number, e: PegSyntaxError, rule: LineRule): string {
+/** The message for a bad line, and its code: a flag without its value has its own. */
+function syntaxMessage(
+  text: string,
+  at: number,
+  e: PegSyntaxError,
+  rule: LineRule,
+): { code: 'syntax-error' | 'rule-option-without-value'; message: string; where: number } {
   const expected = describeExpected(e);
   const token = /^[^\s]*/.exec(text.slice(at))?.[0] ?? '';
-  const found = at >= text.length ? `unexpected end of ${WHAT[rule]}` : `unexpected '${token}'`;
-  if (expected) return `${found}, expected ${expected}`;
-  // Only whitespace was possible here: a flag is missing its value.
+  const atEnd = at >= text.length;
   const before = /(\S+)\s*$/.exec(text.slice(0, at))?.[1];
-  return before?.startsWith('-') ? `${found}, expected a value after '${before}'` : found;
+  // `-p -dport 22`, `-p` at the end: the flag's value is missing, whatever was expected after it.
+  if (rule === 'RuleLineOnly' && before && FLAG.test(before) && (atEnd || FLAG.test(token))) {
+    const next = atEnd ? '' : `, found the option '${token}'`;
+    return {
+      code: 'rule-option-without-value',
+      message: `'${before}' has no value${next}`,
+      where: text.slice(0, at).trimEnd().length - before.length, // on the flag
+    };
+  }
+  const found = atEnd ? `unexpected end of ${WHAT[rule]}` : `unexpected '${token}'`;
+  if (expected)
+    return { code: 'syntax-error', message: `${found}, expected ${expected}`, where: at };
+  // Only whitespace was possible here: a flag is missing its value.
+  return {
+    code: 'syntax-error',
+    message: before?.startsWith('-') ? `${found}, expected a value after '${before}'` : found,
+    where: at,
+  };
 }
+
+/** A rule option flag as the grammar reads one (`-p`, `--dport`). */
+const FLAG = /^--?[A-Za-z][A-Za-z0-9-]*$/;
 
 function describeExpected(e: PegSyntaxError): string {
   const names = new Set<string>();

@@ -1,0 +1,89 @@
+// What fwgen does with each [OPTIONS] key: acts on it, or ignores it for a stated reason. The
+// type makes every key of every scope (src/data/options.ts) a required entry, so a new option
+// cannot be forgotten; an ignored key set away from its default gets an `option-ignored` warning
+// (check-options.ts), and test/resolve/option-coverage.test.ts checks each entry against output.
+import type { OptionName, OptionScope } from '../data/options.js';
+
+export type OptionSupport =
+  /** The ruleset (or the settings `apply` writes) depends on the value. */
+  | { acted: true }
+  /** Why the value changes nothing, said after "has no effect in fwgen: "; `yet` while the
+   * support is still to come (issue 11), said as "has no effect in fwgen yet: ". */
+  | { ignored: string; yet?: true };
+
+const ACTED = { acted: true } as const;
+
+// Not yet: entries an implementation in progress (issue 11) turns into ACTED.
+const notYet = (what: string): OptionSupport => ({ ignored: what, yet: true });
+
+const VNET =
+  'VNet firewall files are checked but not compiled (pve-firewall generates nothing for them)';
+
+export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionSupport> } = {
+  cluster: {
+    enable: ACTED,
+    ebtables: notYet('fwgen keeps its MAC and ARP source filters on'),
+    policy_in: ACTED,
+    policy_out: ACTED,
+    policy_forward: {
+      ignored:
+        "it is the policy of proxmox-firewall's forward chain; fwgen, like pve-firewall, compiles no FORWARD rules",
+    },
+    log_ratelimit: ACTED,
+  },
+  host: {
+    enable: ACTED,
+    nftables: { ignored: 'it switches between pve-firewall and proxmox-firewall' },
+    log_level_in: ACTED,
+    log_level_out: ACTED,
+    log_level_forward: {
+      ignored:
+        "it logs the policy of proxmox-firewall's forward chain; fwgen, like pve-firewall, compiles no FORWARD rules",
+    },
+    smurf_log_level: ACTED,
+    tcp_flags_log_level: ACTED,
+    nosmurfs: ACTED,
+    tcpflags: ACTED,
+    ndp: ACTED,
+    nf_conntrack_max: notYet('the kernel limit is left as it is'),
+    nf_conntrack_tcp_timeout_established: notYet('the kernel timeout is left as it is'),
+    nf_conntrack_tcp_timeout_syn_recv: notYet('the kernel timeout is left as it is'),
+    nf_conntrack_allow_invalid: ACTED,
+    nf_conntrack_helpers: notYet('no conntrack helper is attached'),
+    protection_synflood: notYet('new TCP connections are not rate-limited per source'),
+    protection_synflood_rate: notYet('new TCP connections are not rate-limited per source'),
+    protection_synflood_burst: notYet('new TCP connections are not rate-limited per source'),
+    protection_limit: { ignored: 'pve-firewall accepts it but never uses it' },
+    log_nf_conntrack: notYet('the pvefw-logger flag file is not written'),
+  },
+  guest: {
+    enable: ACTED,
+    policy_in: ACTED,
+    policy_out: ACTED,
+    policy_forward: {
+      ignored:
+        'it is not a guest option (pve-firewall rejects it, proxmox-firewall reads it and never uses it)',
+    },
+    log_level_in: ACTED,
+    log_level_out: ACTED,
+    macfilter: ACTED,
+    dhcp: ACTED,
+    ndp: ACTED,
+    radv: ACTED,
+    ipfilter: ACTED,
+    ips: notYet('accepted traffic is not sent to an NFQUEUE'),
+    ips_queues: notYet('accepted traffic is not sent to an NFQUEUE'),
+    layer2_protocols: notYet('the ethertypes a guest may send are not limited'),
+  },
+  vnet: {
+    enable: { ignored: VNET },
+    policy_forward: { ignored: VNET },
+    log_level_forward: { ignored: VNET },
+  },
+};
+
+/** The entry of one option (any key of the scope). */
+export function optionSupport<S extends OptionScope>(scope: S, name: OptionName<S>): OptionSupport {
+  const table: Record<string, OptionSupport> = OPTION_SUPPORT[scope];
+  return table[name]!;
+}
