@@ -12,6 +12,8 @@ import { parseFile } from '../../src/syntax/parse.js';
 import type { FileScope } from '../../src/resolve/input.js';
 
 const RUNS = Number(process.env.FWGEN_PROPERTY_RUNS ?? 10_000);
+// 10,000 cases take seconds on a quiet machine and minutes on a loaded one: CPU time, not a hang.
+const TIMEOUT_MS = 300_000;
 const SCOPES: FileScope[] = ['cluster', 'host', 'guest', 'vnet'];
 
 /** Walk any AST/diagnostic value and collect every span in it. */
@@ -95,49 +97,61 @@ const token = fc.constantFrom(
 const lineish = fc.array(token, { maxLength: 30 }).map((xs) => xs.join(' '));
 
 describe('the front end on any input', () => {
-  it('random strings', () => {
-    fc.assert(
-      fc.property(
-        fc.string({ maxLength: 200, unit: 'binary' }),
-        fc.constantFrom(...SCOPES),
-        (s, scope) => checkText(s, scope),
-      ),
-      { numRuns: RUNS },
-    );
-  });
-  it('config-shaped token soup', () => {
-    fc.assert(
-      fc.property(
-        fc.array(lineish, { maxLength: 12 }).map((ls) => ls.join('\n')),
-        fc.constantFrom(...SCOPES),
-        (s, scope) => checkText(s, scope),
-      ),
-      { numRuns: RUNS },
-    );
-  });
-  it('mutations of the fixture files', () => {
-    const files = fg.sync('fixtures/**/*.fw').map((p) => readFileSync(p, 'utf8'));
-    expect(files.length).toBeGreaterThan(3);
-    const mutation = fc.tuple(
-      fc.nat(),
-      fc.nat({ max: 8 }),
-      fc.string({ maxLength: 8, unit: 'binary' }),
-    );
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...files),
-        fc.array(mutation, { minLength: 1, maxLength: 4 }),
-        fc.constantFrom(...SCOPES),
-        (text, muts, scope) => {
-          let t = text;
-          for (const [at, del, ins] of muts) {
-            const i = at % (t.length + 1);
-            t = t.slice(0, i) + ins + t.slice(i + del);
-          }
-          checkText(t, scope);
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    'random strings',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.string({ maxLength: 200, unit: 'binary' }),
+          fc.constantFrom(...SCOPES),
+          (s, scope) => checkText(s, scope),
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
+  it(
+    'config-shaped token soup',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(lineish, { maxLength: 12 }).map((ls) => ls.join('\n')),
+          fc.constantFrom(...SCOPES),
+          (s, scope) => checkText(s, scope),
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
+  it(
+    'mutations of the fixture files',
+    () => {
+      const files = fg.sync('fixtures/**/*.fw').map((p) => readFileSync(p, 'utf8'));
+      expect(files.length).toBeGreaterThan(3);
+      const mutation = fc.tuple(
+        fc.nat(),
+        fc.nat({ max: 8 }),
+        fc.string({ maxLength: 8, unit: 'binary' }),
+      );
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...files),
+          fc.array(mutation, { minLength: 1, maxLength: 4 }),
+          fc.constantFrom(...SCOPES),
+          (text, muts, scope) => {
+            let t = text;
+            for (const [at, del, ins] of muts) {
+              const i = at % (t.length + 1);
+              t = t.slice(0, i) + ins + t.slice(i + del);
+            }
+            checkText(t, scope);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
 });
