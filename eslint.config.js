@@ -18,6 +18,19 @@ export default tseslint.config(
     },
   },
   {
+    // Prettier wraps code at 100 but leaves long strings and comments alone: wrap those by hand
+    // (concatenation, joined line arrays), so a diff or a side-by-side view stays readable.
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    rules: {
+      'max-len': ['error', { code: 110, ignoreUrls: true, ignoreRegExpLiterals: true }],
+    },
+  },
+  {
+    // Being edited on another branch; wrap it once that branch is merged.
+    files: ['src/data/options.ts'],
+    rules: { 'max-len': 'off' },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
       globals: {
