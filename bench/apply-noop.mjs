@@ -59,7 +59,10 @@ try {
   for (let i = 0; i < Math.min(runs, 5); i++) compile.push(fwgen('compile').ms);
   const stats = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
-    return `median ${s[Math.floor(s.length / 2)].toFixed(0)} ms (min ${s[0].toFixed(0)}, max ${s[s.length - 1].toFixed(0)}, n=${s.length})`;
+    return (
+      `median ${s[Math.floor(s.length / 2)].toFixed(0)} ms ` +
+      `(min ${s[0].toFixed(0)}, max ${s[s.length - 1].toFixed(0)}, n=${s.length})`
+    );
   };
   console.log(
     `machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${os

@@ -72,7 +72,8 @@ function timed(argv, { out, prefix = [], timeout } = {}) {
 function tree(n) {
   const dir = path.join(WORK, `tree-${n}`);
   const stamp = path.join(dir, '.params');
-  const params = `guests=${n} rules=${R} ipset=${E} gen=${readFileSync(path.join(ROOT, 'bench/gen-tree.mjs'), 'utf8').length}`;
+  const gen = readFileSync(path.join(ROOT, 'bench/gen-tree.mjs'), 'utf8');
+  const params = `guests=${n} rules=${R} ipset=${E} gen=${gen.length}`;
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== params) {
     const r = spawnSync(
       'node',
@@ -113,7 +114,8 @@ const cache =
   existsSync(CACHE) && !args.includes('--fresh-nft') ? JSON.parse(readFileSync(CACHE, 'utf8')) : {};
 
 function nftLoad(file, check) {
-  const key = `${createHash('sha256').update(readFileSync(file)).digest('hex')}:${check ? 'c' : 'f'}:${NFT_TIMEOUT}`;
+  const digest = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const key = `${digest}:${check ? 'c' : 'f'}:${NFT_TIMEOUT}`;
   if (cache[key]) return { ...cache[key], cached: true };
   const r = nftLoadUncached(file, check);
   cache[key] = {
@@ -161,7 +163,8 @@ for (const n of SIZES) {
   const compile = median(cs);
   results[n] = { compile, kb, lines };
   log(
-    `N=${n}: compile ${compile.toFixed(2)} s (runs ${cs.map((x) => x.toFixed(2)).join(' ')}), peak RSS ${fmtMB(kb)}, output ${lines} lines / ${(text.length / 2 ** 20).toFixed(1)} MiB`,
+    `N=${n}: compile ${compile.toFixed(2)} s (runs ${cs.map((x) => x.toFixed(2)).join(' ')}), ` +
+      `peak RSS ${fmtMB(kb)}, output ${lines} lines / ${(text.length / 2 ** 20).toFixed(1)} MiB`,
   );
   rows.push({
     what: 'fwgen compile wall (median)',
@@ -192,7 +195,8 @@ for (const n of SIZES) {
     ? `< ${(compile / NFT_TIMEOUT).toFixed(4)}`
     : (compile / load.s).toFixed(3);
   log(
-    `N=${n}: nft -c -f ${label}: ${fmtS(c)} ${fmtMB(c.kb)}; nft -f: ${fmtS(load)} ${fmtMB(f.kb)}; compile / nft -f = ${ratio}`,
+    `N=${n}: nft -c -f ${label}: ${fmtS(c)} ${fmtMB(c.kb)}; ` +
+      `nft -f: ${fmtS(load)} ${fmtMB(f.kb)}; compile / nft -f = ${ratio}`,
   );
   rows.push({ what: `nft -c -f, ${label}`, size: `N=${n}`, figure: `${fmtS(c)}, ${fmtMB(c.kb)}` });
   rows.push({
@@ -214,9 +218,12 @@ if (LAB) {
     const dir = tree(n);
     const out = path.join(WORK, `lab-out-${n}.nft`);
     cmds.push(
-      `/usr/bin/time -f '%e %M' -o ${WORK}/lab.t ${compileArgv(dir).join(' ')} > ${out}; echo "LAB ${n} compile $(cat ${WORK}/lab.t)"`,
-      `unshare -n timeout ${NFT_TIMEOUT} /usr/bin/time -f '%e %M' -o ${WORK}/lab.t nft -c -f ${out} && echo "LAB ${n} check $(cat ${WORK}/lab.t)" || echo "LAB ${n} check failed"`,
-      `unshare -n timeout ${NFT_TIMEOUT} /usr/bin/time -f '%e %M' -o ${WORK}/lab.t nft -f ${out} && echo "LAB ${n} load $(cat ${WORK}/lab.t)" || echo "LAB ${n} load failed"`,
+      `/usr/bin/time -f '%e %M' -o ${WORK}/lab.t ${compileArgv(dir).join(' ')} > ${out}; ` +
+        `echo "LAB ${n} compile $(cat ${WORK}/lab.t)"`,
+      `unshare -n timeout ${NFT_TIMEOUT} /usr/bin/time -f '%e %M' -o ${WORK}/lab.t nft -c -f ${out} ` +
+        `&& echo "LAB ${n} check $(cat ${WORK}/lab.t)" || echo "LAB ${n} check failed"`,
+      `unshare -n timeout ${NFT_TIMEOUT} /usr/bin/time -f '%e %M' -o ${WORK}/lab.t nft -f ${out} ` +
+        `&& echo "LAB ${n} load $(cat ${WORK}/lab.t)" || echo "LAB ${n} load failed"`,
     );
   }
   writeFileSync(script, `${cmds.join('\n')}\n`);
@@ -285,11 +292,23 @@ if (LAB) {
 }
 
 notes.unshift(
-  `Command: \`npm run build && node bench/compile-scale.mjs ${args.join(' ')}\` (trees from \`node bench/gen-tree.mjs DIR --guests N --rules ${R} --ipset-entries ${E}\`; compile = \`node bin/fwgen.js compile --root DIR --node pve1 --localnet 192.0.2.0/24\`, timed with \`/usr/bin/time -f '%e %M'\`, ${RUNS} runs).`,
-  '- nft runs in a fresh `unshare -n` namespace each time. **PROXY** rows: this kernel has no bridge reject / bridge conntrack, so the bridge table is loaded with `ct state` → `meta mark &` and `reject` → `drop` (bench/lib/transforms.mjs); same rule, chain and set counts.',
-  "- nft's load is mostly kernel time (`%S`), and it grows with (sets in the table) × (rules that look a set up) (measured here; not traced to a kernel function). fwgen therefore shares repeated lists as named sets and keeps every ipfilter in two `ifname . address` sets; per-guest ipsets remain one set each.",
+  `Command: \`npm run build && node bench/compile-scale.mjs ${args.join(' ')}\` ` +
+    `(trees from \`node bench/gen-tree.mjs DIR --guests N --rules ${R} --ipset-entries ${E}\`; ` +
+    'compile = `node bin/fwgen.js compile --root DIR --node pve1 --localnet 192.0.2.0/24`, ' +
+    `timed with \`/usr/bin/time -f '%e %M'\`, ${RUNS} runs).`,
+  '- nft runs in a fresh `unshare -n` namespace each time. ' +
+    '**PROXY** rows: this kernel has no bridge reject / bridge conntrack, ' +
+    'so the bridge table is loaded with `ct state` → `meta mark &` and `reject` → `drop` ' +
+    '(bench/lib/transforms.mjs); same rule, chain and set counts.',
+  "- nft's load is mostly kernel time (`%S`), " +
+    'and it grows with (sets in the table) × (rules that look a set up) ' +
+    '(measured here; not traced to a kernel function). ' +
+    'fwgen therefore shares repeated lists as named sets ' +
+    'and keeps every ipfilter in two `ifname . address` sets; per-guest ipsets remain one set each.',
   `- nft sizes measured: ${NFT_SIZES.join(', ')} (timeout ${NFT_TIMEOUT} s).`,
-  "- Kernel lab rows: the real output under Debian's kernel in QEMU TCG (no KVM): absolute times are meaningless, the ratio compile / nft -f there is the comparable figure.",
+  "- Kernel lab rows: the real output under Debian's kernel in QEMU TCG (no KVM): " +
+    'absolute times are meaningless, the ratio compile / nft -f there is the comparable figure.',
+
   '- The machine is shared with other jobs (2 cores): expect ±30% noise on wall times.',
 );
 writeSection(

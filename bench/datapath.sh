@@ -25,7 +25,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-median() { sort -g | awk '{a[NR]=$1} END{ if (NR==0) print 0; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() {
+  sort -g | awk '{a[NR]=$1}
+    END{ if (NR==0) print 0; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
+}
 
 inside() {
   local work=$1 res=$1/datapath-results.txt
@@ -33,7 +36,12 @@ inside() {
   H() { ip netns exec dp-host "$@"; }
   O() { ip netns exec dp-out "$@"; }
   G() { ip netns exec dp-g100 "$@"; }
-  down() { for ns in dp-host dp-out dp-g100; do ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null || true; ip netns del $ns 2>/dev/null || true; done; }
+  down() {
+    for ns in dp-host dp-out dp-g100; do
+      ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null || true
+      ip netns del $ns 2>/dev/null || true
+    done
+  }
   trap down EXIT
   down
   for ns in dp-host dp-out dp-g100; do ip netns add $ns; ip netns exec $ns ip link set lo up; done
@@ -49,9 +57,11 @@ inside() {
   sleep 1
   echo "kernel $(uname -r)" >> "$res"
   iperf() { # median Gbit/s of DP_RUNS runs
-    local i r=()
+    local i r=() py
+    py='import json,sys; e = json.load(sys.stdin)["end"]; '
+    py+='print("%.3f" % (e["sum_received"]["bits_per_second"]/1e9))'
     for i in $(seq "${DP_RUNS:-3}"); do
-      r+=("$(O iperf3 -c 192.0.2.100 -t 3 -J 2>/dev/null | python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))' 2>/dev/null || echo 0)")
+      r+=("$(O iperf3 -c 192.0.2.100 -t 3 -J 2>/dev/null | python3 -c "$py" 2>/dev/null || echo 0)")
     done
     echo "$(printf '%s\n' "${r[@]}" | median) ${r[*]}"
   }
@@ -60,8 +70,10 @@ inside() {
   for f in "$work"/dp-*.nft; do
     n=$(basename "$f" .nft | cut -d- -f2); style=$(basename "$f" .nft | cut -d- -f3)
     H nft flush ruleset
-    if ! /usr/bin/time -f '%e' -o "$work/load.t" timeout "${LOAD_TIMEOUT:-300}" ip netns exec dp-host nft -f "$f" >/dev/null 2>"$work/nft.err"; then
-      echo "$style $n load failed (timeout ${LOAD_TIMEOUT:-300} s or error) $(head -c 200 "$work/nft.err" | tr '\n' ' ')" >> "$res"; continue
+    if ! /usr/bin/time -f '%e' -o "$work/load.t" timeout "${LOAD_TIMEOUT:-300}" \
+        ip netns exec dp-host nft -f "$f" >/dev/null 2>"$work/nft.err"; then
+      echo "$style $n load failed (timeout ${LOAD_TIMEOUT:-300} s or error)" \
+        "$(head -c 200 "$work/nft.err" | tr '\n' ' ')" >> "$res"; continue
     fi
     t=$(tail -1 "$work/load.t")
     echo "$style $n load $t gbit $(iperf)" >> "$res"
@@ -80,9 +92,12 @@ rm -rf "$work"; mkdir -p "$work"
 [ -f "$root/dist/cli/main.js" ] || { echo "datapath.sh: run npm run build first" >&2; exit 2; }
 for n in $sizes; do
   # shellcheck disable=SC2086 # DP_GEN holds extra gen-tree options
-  node "$here/gen-tree.mjs" "$work/tree-$n" --guests "$n" --rules "$rules" --ipset-entries 1000 ${DP_GEN:-} 2>/dev/null
-  sed -i 's/^\[RULES\]$/[RULES]\nIN ACCEPT -p tcp -dport 5201 -source 192.0.2.0\/24 # datapath bench/' "$work/tree-$n/firewall/100.fw"
-  node "$root/bin/fwgen.js" compile --root "$work/tree-$n" --node pve1 --localnet 192.0.2.0/24 > "$work/out-$n.nft"
+  node "$here/gen-tree.mjs" "$work/tree-$n" --guests "$n" --rules "$rules" --ipset-entries 1000 \
+    ${DP_GEN:-} 2>/dev/null
+  sed -i 's/^\[RULES\]$/[RULES]\nIN ACCEPT -p tcp -dport 5201 -source 192.0.2.0\/24 # datapath bench/' \
+    "$work/tree-$n/firewall/100.fw"
+  node "$root/bin/fwgen.js" compile --root "$work/tree-$n" --node pve1 --localnet 192.0.2.0/24 \
+    > "$work/out-$n.nft"
   node --input-type=module -e "
     import { readFileSync, writeFileSync } from 'node:fs';
     import { linearDispatch } from '$here/lib/transforms.mjs';
@@ -93,10 +108,13 @@ for n in $sizes; do
   echo "N=$n: $(wc -l < "$work/out-$n.nft") lines"
 done
 grep -o 'bridge=vmbr0' "$work/tree-${sizes%% *}/nodes/pve1/qemu-server/100.conf" >/dev/null
-sed -n 's/^net0: [a-z0-9]*=\([0-9A-Fa-f:]*\),.*/\1/p' "$work/tree-${sizes%% *}/nodes/pve1/qemu-server/100.conf" | tr 'A-F' 'a-f' > "$work/g100.mac"
+sed -n 's/^net0: [a-z0-9]*=\([0-9A-Fa-f:]*\),.*/\1/p' \
+  "$work/tree-${sizes%% *}/nodes/pve1/qemu-server/100.conf" | tr 'A-F' 'a-f' > "$work/g100.mac"
 start=$(date +%s)
-"$root/test/kernel-lab/kernel-lab" --share "$work" --mem "${DP_MEM:-6144}" --timeout "${DP_LAB_TIMEOUT:-1500}" -- \
-  env DP_RUNS="${DP_RUNS:-3}" LOAD_TIMEOUT="${LOAD_TIMEOUT:-300}" bash "$here/datapath.sh" --inside "$work" || true
+"$root/test/kernel-lab/kernel-lab" --share "$work" --mem "${DP_MEM:-6144}" \
+  --timeout "${DP_LAB_TIMEOUT:-1500}" -- \
+  env DP_RUNS="${DP_RUNS:-3}" LOAD_TIMEOUT="${LOAD_TIMEOUT:-300}" \
+  bash "$here/datapath.sh" --inside "$work" || true
 lab=$(( $(date +%s) - start ))
 echo "lab time: ${lab} s"
 DP_RULES=$rules DP_LAB=$lab node --input-type=module -e "
@@ -112,13 +130,27 @@ DP_RULES=$rules DP_LAB=$lab node --input-type=module -e "
   for (const r of recs) {
     const [, style, n, load, g, runs] = r;
     const b = base[style] ?? base.vmap;
-    rows.push({ what: style === 'none' ? 'iperf3 outside→guest, no ruleset' : 'iperf3 outside→guest, ' + style + ' dispatch', size: style === 'none' ? '-' : 'N=' + Number(n), figure: g + ' Gbit/s (median; runs ' + runs + ')' + (style === 'none' ? '' : ', nft -f ' + load + ' s'), ratio: style === 'none' || !b ? '' : (Number(g) / b).toFixed(2) + ' of N=10', machine: m });
+    rows.push({
+      what: 'iperf3 outside→guest, ' + (style === 'none' ? 'no ruleset' : style + ' dispatch'),
+      size: style === 'none' ? '-' : 'N=' + Number(n),
+      figure: g + ' Gbit/s (median; runs ' + runs + ')' + (style === 'none' ? '' : ', nft -f ' + load + ' s'),
+      ratio: style === 'none' || !b ? '' : (Number(g) / b).toFixed(2) + ' of N=10',
+      machine: m,
+    });
   }
-  for (const l of lines.filter((l) => / load failed|warning/.test(l))) rows.push({ what: 'note', size: '', figure: l, machine: m });
+  for (const l of lines.filter((l) => / load failed|warning/.test(l)))
+    rows.push({ what: 'note', size: '', figure: l, machine: m });
   writeSection('datapath', 'Datapath throughput (bench/datapath.sh)', rows, [
-    'Command: \`npm run build && DP_SIZES=\"$sizes\" DP_RULES=$rules DP_GEN=\"${DP_GEN:-}\" bench/datapath.sh\` (lab wall time ' + process.env.DP_LAB + ' s).',
-    '- iperf3 -t 3 TCP, outside ns → bridge vmbr0 → guest 100 (tap100i0), median of the runs; namespaces inside the kernel lab (QEMU TCG: absolute Gbit/s are meaningless, compare the ratios).',
-    '- Trees: gen-tree.mjs --rules $rules --ipset-entries 1000 ${DP_GEN:-} (+ an accept for tcp 5201 on guest 100); vmap = fwgen output as is. Few rules per guest and no per-guest ipsets keep the N=10,000 load within lab time (nft load grows with sets × lookups, see the compile-scale section); the packet path measured (dispatch, then guest 100 chains) does not depend on the other guests rules.',
-    '- linear: the vmap rules replaced by one iifname/oifname/ether daddr rule per guest port (guest 100 last).',
+    'Command: \`npm run build && DP_SIZES=\"$sizes\" DP_RULES=$rules ' +
+      'DP_GEN=\"${DP_GEN:-}\" bench/datapath.sh\` (lab wall time ' + process.env.DP_LAB + ' s).',
+    '- iperf3 -t 3 TCP, outside ns → bridge vmbr0 → guest 100 (tap100i0), median of the runs; ' +
+      'namespaces inside the kernel lab (QEMU TCG: absolute Gbit/s are meaningless, compare the ratios).',
+    '- Trees: gen-tree.mjs --rules $rules --ipset-entries 1000 ${DP_GEN:-} ' +
+      '(+ an accept for tcp 5201 on guest 100); vmap = fwgen output as is. ' +
+      'Few rules per guest and no per-guest ipsets keep the N=10,000 load within lab time ' +
+      '(nft load grows with sets × lookups, see the compile-scale section); ' +
+      'the packet path measured (dispatch, then guest 100 chains) does not depend on the other guests rules.',
+    '- linear: the vmap rules replaced by one iifname/oifname/ether daddr rule per guest port ' +
+      '(guest 100 last).',
   ]);
 "

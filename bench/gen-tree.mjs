@@ -232,9 +232,16 @@ function corosync(node) {
   const nodes = [node, 'pve2', 'pve3'].filter((n, i, a) => a.indexOf(n) === i);
   const items = nodes.map(
     (n, i) =>
-      `  node {\n    name: ${n}\n    nodeid: ${i + 1}\n    quorum_votes: 1\n    ring0_addr: 192.0.2.${11 + i}\n  }`,
+      `  node {\n    name: ${n}\n    nodeid: ${i + 1}\n    quorum_votes: 1\n` +
+      `    ring0_addr: 192.0.2.${11 + i}\n  }`,
   );
-  return `logging {\n  debug: off\n  to_syslog: yes\n}\n\nnodelist {\n${items.join('\n')}\n}\n\nquorum {\n  provider: corosync_votequorum\n}\n\ntotem {\n  cluster_name: bench\n  config_version: 3\n  interface {\n    linknumber: 0\n  }\n  ip_version: ipv4-6\n  secauth: on\n  version: 2\n}\n`;
+  return [
+    'logging {\n  debug: off\n  to_syslog: yes\n}\n',
+    `nodelist {\n${items.join('\n')}\n}\n`,
+    'quorum {\n  provider: corosync_votequorum\n}\n',
+    'totem {\n  cluster_name: bench\n  config_version: 3\n  interface {\n    linknumber: 0\n  }\n' +
+      '  ip_version: ipv4-6\n  secauth: on\n  version: 2\n}\n',
+  ].join('\n');
 }
 
 const BRIDGES = ['vmbr0', 'vmbr1', 'vmbr2'];
@@ -294,11 +301,19 @@ function guestRule(rnd, vmid, nics, k) {
         .replace(/ +/g, ' ')
         .trimEnd();
     case 3:
-      return `${dir} ${action} -p tcp -dport ${rnd.int(20, 99)},${rnd.int(100, 999)},${rnd.int(1000, 4000)}:${rnd.int(4001, 9000)}${iface} ${addr()}${log}${comment}`
+      return (
+        `${dir} ${action} -p tcp ` +
+        `-dport ${rnd.int(20, 99)},${rnd.int(100, 999)},${rnd.int(1000, 4000)}:${rnd.int(4001, 9000)}` +
+        `${iface} ${addr()}${log}${comment}`
+      )
         .replace(/ +/g, ' ')
         .trimEnd();
     case 4:
-      return `${dir} ${action} -p udp -sport ${rnd.int(1, 1023)} -dport ${rnd.int(1024, 2000)}:${rnd.int(2001, 65535)}${iface} ${addr()}${log}`
+      return (
+        `${dir} ${action} -p udp ` +
+        `-sport ${rnd.int(1, 1023)} -dport ${rnd.int(1024, 2000)}:${rnd.int(2001, 65535)}` +
+        `${iface} ${addr()}${log}`
+      )
         .replace(/ +/g, ' ')
         .trimEnd();
     case 5:
@@ -341,11 +356,15 @@ function guestFiles(rnd, vmid, o) {
     const tag = rnd.chance(0.2) ? `,tag=${rnd.int(2, 4094)}` : '';
     if (type === 'qemu')
       conf.push(
-        `net${n}: ${rnd.pick(['virtio', 'e1000', 'vmxnet3'])}=${macOf(vmid, n).toUpperCase()},bridge=${bridge},firewall=${fw}${tag}`,
+        `net${n}: ${rnd.pick(['virtio', 'e1000', 'vmxnet3'])}=${macOf(vmid, n).toUpperCase()},` +
+          `bridge=${bridge},firewall=${fw}${tag}`,
       );
     else
       conf.push(
-        `net${n}: name=eth${n},bridge=${bridge},firewall=${fw},hwaddr=${macOf(vmid, n).toUpperCase()},ip=${v4(n)}/16,gw=10.${(vmid >> 8) & 255}.0.1${n === 0 ? `,ip6=2001:db8:${vmid.toString(16)}::${n + 1}/64` : ''}${tag},type=veth`,
+        `net${n}: name=eth${n},bridge=${bridge},firewall=${fw},hwaddr=${macOf(vmid, n).toUpperCase()},` +
+          `ip=${v4(n)}/16,gw=10.${(vmid >> 8) & 255}.0.1` +
+          (n === 0 ? `,ip6=2001:db8:${vmid.toString(16)}::${n + 1}/64` : '') +
+          `${tag},type=veth`,
       );
   }
   if (type === 'qemu') conf.push('ostype: l26', `scsi0: local-lvm:vm-${vmid}-disk-0,size=32G`);
@@ -410,5 +429,6 @@ for (let i = 0; i < o.guests; i++) {
   lines += g.fw.split('\n').length - 1;
 }
 process.stderr.write(
-  `gen-tree: ${o.out}: ${o.guests} guests, ${o.rules} rules each, ${o.ipsetEntries} ipset entries, ${lines} guest .fw lines\n`,
+  `gen-tree: ${o.out}: ${o.guests} guests, ${o.rules} rules each, ` +
+    `${o.ipsetEntries} ipset entries, ${lines} guest .fw lines\n`,
 );

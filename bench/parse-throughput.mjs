@@ -99,18 +99,22 @@ function time(fn) {
 }
 
 const cpus = os.cpus();
+const loadavg = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 console.log(
-  `machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} CPUs), node ${process.version}, load average ${os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`,
+  `machine: ${cpus[0]?.model ?? 'unknown CPU'} (${cpus.length} CPUs), ` +
+    `node ${process.version}, load average ${loadavg}`,
 );
 console.log(`build: ${path.relative(process.cwd(), dist) || '.'}`);
 console.log(
-  `file: ${lines.toLocaleString('en')} lines, ${(text.length / 1e6).toFixed(2)} MB; ${[...kinds].map(([k, n]) => `${k} ${n.toLocaleString('en')}`).join(', ')}`,
+  `file: ${lines.toLocaleString('en')} lines, ${(text.length / 1e6).toFixed(2)} MB; ` +
+    [...kinds].map(([k, n]) => `${k} ${n.toLocaleString('en')}`).join(', '),
 );
 console.log(
-  `timing: wall clock, median of ${RUNS} runs after 1 warm-up run (slowest..fastest); CPU time of the process, median`,
+  `timing: wall clock, median of ${RUNS} runs after 1 warm-up run (slowest..fastest); ` +
+    'CPU time of the process, median',
 );
 
 let tree;
@@ -118,7 +122,8 @@ let diagCount = 0;
 const report = (name, r) => {
   const rate = (s) => Math.round(lines / s).toLocaleString('en');
   console.log(
-    `${name}: ${r.median.toFixed(3)} s, ${rate(r.median)} lines/s (${rate(r.max)}..${rate(r.min)}); CPU ${r.cpu.toFixed(3)} s`,
+    `${name}: ${r.median.toFixed(3)} s, ${rate(r.median)} lines/s ` +
+      `(${rate(r.max)}..${rate(r.min)}); CPU ${r.cpu.toFixed(3)} s`,
   );
 };
 report(

@@ -38,7 +38,8 @@ rmSync(bundle, { recursive: true, force: true });
 await build({
   stdin: {
     contents:
-      "import { main, nodeIo } from './src/cli/main.ts';\nprocess.exitCode = await main(process.argv.slice(2), nodeIo());\n",
+      "import { main, nodeIo } from './src/cli/main.ts';\n" +
+      'process.exitCode = await main(process.argv.slice(2), nodeIo());\n',
     resolveDir: root,
     sourcefile: 'fwgen-entry.ts',
     loader: 'ts',
@@ -53,7 +54,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   banner: {
     // Some CommonJS dependencies call require(); give the ESM bundle one.
-    js: "#!/usr/bin/env node\nimport { createRequire as __fwgenRequire } from 'node:module'; const require = __fwgenRequire(import.meta.url);",
+    js:
+      "#!/usr/bin/env node\nimport { createRequire as __fwgenRequire } from 'node:module'; " +
+      'const require = __fwgenRequire(import.meta.url);',
   },
   define: { __FWGEN_VERSION__: JSON.stringify(pkg.version) },
   legalComments: 'none',

@@ -17,7 +17,10 @@ command and what the figure means.
 
 export function machine() {
   const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'cpu?';
-  return `${os.cpus().length}×${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, node ${process.version}`;
+  return (
+    `${os.cpus().length}×${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+    `Linux ${os.release()}, node ${process.version}`
+  );
 }
 
 export const today = () => new Date().toISOString().slice(0, 10);
@@ -29,12 +32,15 @@ export function writeSection(name, title, rows, notes = []) {
   const table = [
     '| what | size | figure | ratio | date | machine |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${esc(r.what)} | ${esc(r.size)} | ${esc(r.figure)} | ${esc(r.ratio ?? '')} | ${esc(r.date ?? today())} | ${esc(r.machine ?? m)} |`,
-    ),
+    ...rows.map((r) => {
+      const cells = [r.what, r.size, r.figure, r.ratio ?? '', r.date ?? today(), r.machine ?? m];
+      return `| ${cells.map((c) => esc(c)).join(' | ')} |`;
+    }),
   ].join('\n');
-  const section = `<!-- ${name}:begin -->\n## ${title}\n\n${table}\n\n${notes.join('\n')}\n<!-- ${name}:end -->`;
+  const section =
+    `<!-- ${name}:begin -->\n## ${title}\n\n${table}\n\n` +
+    `${notes.join('\n')}\n<!-- ${name}:end -->`;
+
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : `${HEADER}\n`;
   const re = new RegExp(`<!-- ${name}:begin -->[\\s\\S]*?<!-- ${name}:end -->`);
   text = re.test(text) ? text.replace(re, () => section) : `${text.trimEnd()}\n\n${section}\n`;

@@ -15,7 +15,8 @@ export class LockTimeoutError extends Error {
     readonly timeoutMs: number,
   ) {
     super(
-      `another fwgen run${holder === null ? '' : ` (pid ${holder})`} holds ${file}; gave up after ${timeoutMs / 1000} s`,
+      `another fwgen run${holder === null ? '' : ` (pid ${holder})`} holds ${file}; ` +
+        `gave up after ${timeoutMs / 1000} s`,
     );
   }
 }

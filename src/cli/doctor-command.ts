@@ -88,7 +88,10 @@ export async function runDoctor(opts: DoctorFlags, io: Io, deps: DoctorDeps): Pr
       severity: 'warn',
       code: 'config-errors',
       where: null,
-      message: `the config has ${errors} error${errors === 1 ? '' : 's'}: the lines in error are left out of the ruleset`,
+      message:
+        `the config has ${errors} error${errors === 1 ? '' : 's'}: ` +
+        'the lines in error are left out of the ruleset',
+
       fix: 'run fwgen compile (same options) to see them',
     });
   for (const d of inv.diagnostics.filter((x) => x.severity === 'warning')) {

@@ -40,15 +40,26 @@ async function runStatus(opts: StatusFlags, io: Io): Promise<number> {
   const kernel = deriveKernelStatus({ configDigest, kernelDigest, loaded }, state);
   const { guests, enabled } = compiled;
   if (opts.json) {
-    io.stdout(
-      `${JSON.stringify({ enabled, kernel, pendingChanges: kernel !== 'in-sync', kernelError, configDigest, kernelDigest, lastRun: state?.lastRun ?? null, lastChange: state?.lastChange ?? null, warnings: state?.warnings ?? [], errors: state?.errors ?? [], guests }, null, 2)}\n`,
-    );
+    const report = {
+      enabled,
+      kernel,
+      pendingChanges: kernel !== 'in-sync',
+      kernelError,
+      configDigest,
+      kernelDigest,
+      lastRun: state?.lastRun ?? null,
+      lastChange: state?.lastChange ?? null,
+      warnings: state?.warnings ?? [],
+      errors: state?.errors ?? [],
+      guests,
+    };
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return EXIT.ok;
   }
   const say = (l: string): void => io.stdout(`${l}\n`);
-  say(
-    `firewall: ${enabled === null ? 'unknown (the config does not compile)' : enabled ? 'enabled' : 'disabled'}`,
-  );
+  const firewall =
+    enabled === null ? 'unknown (the config does not compile)' : enabled ? 'enabled' : 'disabled';
+  say(`firewall: ${firewall}`);
   say(
     `kernel: ${
       {
@@ -60,18 +71,19 @@ async function runStatus(opts: StatusFlags, io: Io): Promise<number> {
       }[kernel]
     }`,
   );
+  const run = state?.lastRun;
+  const change = state?.lastChange;
   say(
-    `last run: ${state ? `${state.lastRun.time} ${state.lastRun.result} (${state.lastRun.durationMs} ms)` : 'never (since boot)'}`,
+    `last run: ${run ? `${run.time} ${run.result} (${run.durationMs} ms)` : 'never (since boot)'}`,
   );
-  say(
-    `last change: ${state?.lastChange ? `${state.lastChange.time} ${state.lastChange.result}` : 'never (since boot)'}`,
-  );
+  say(`last change: ${change ? `${change.time} ${change.result}` : 'never (since boot)'}`);
   for (const d of [...(state?.warnings ?? []), ...(state?.errors ?? [])]) say(d);
   for (const g of guests) {
     const nics =
       g.filtered.length > 0 ? `filtered ${g.filtered.join(', ')}` : 'no NIC with firewall=1';
     say(
-      `guest ${g.vmid} (${g.type}): firewall ${g.enabled ? 'on' : 'off'}, in ${g.policyIn}, out ${g.policyOut}, ${nics}`,
+      `guest ${g.vmid} (${g.type}): firewall ${g.enabled ? 'on' : 'off'}, ` +
+        `in ${g.policyIn}, out ${g.policyOut}, ${nics}`,
     );
   }
   return EXIT.ok;

@@ -541,7 +541,9 @@ export const ICMP_TYPES: readonly IcmpType[] = [
     nft: 'icmpv6 type 1 icmpv6 code 6',
     nftType: 1,
     nftCode: 6,
-    note: 'proxmox-firewall: parse error (mapping table key is misspelled "reject-route\'"); aborts loading of the whole file in proxmox-firewall',
+    note:
+      'proxmox-firewall: parse error (mapping table key is misspelled "reject-route\'"); ' +
+      'aborts loading of the whole file in proxmox-firewall',
   },
   {
     family: 'icmpv6',

@@ -219,7 +219,8 @@ export const MACROS: readonly Macro[] = [
     lines: [{ proto: 'udp', dport: '443', family: 'any', definedIn: 'proxmox-ve-config' }],
     knownToPveFirewall: false,
     notes: [
-      'not in pve-firewall: the API/GUI and the iptables firewall reject it as unknown macro; name contains / so the rule parser (match_name) cannot reference it: unusable in .fw files',
+      'not in pve-firewall: the API/GUI and the iptables firewall reject it as unknown macro; ' +
+        'name contains / so the rule parser (match_name) cannot reference it: unusable in .fw files',
     ],
   },
   {
@@ -411,7 +412,8 @@ export const MACROS: readonly Macro[] = [
     ],
     knownToPveFirewall: true,
     notes: [
-      'pve-firewall: ipv6-only macro (skipped when compiling the IPv4 ruleset); pve-firewall keeps the ICMP type of macro lines in the dport field',
+      'pve-firewall: ipv6-only macro (skipped when compiling the IPv4 ruleset); ' +
+        'pve-firewall keeps the ICMP type of macro lines in the dport field',
       'pve-firewall: ipv6-only macro (skipped when compiling the IPv4 ruleset)',
     ],
   },
@@ -472,7 +474,8 @@ export const MACROS: readonly Macro[] = [
     ],
     knownToPveFirewall: true,
     notes: [
-      'pve-firewall: separate IPv6 definition replaces the icmp line with icmpv6 in the IPv6 ruleset; pve-firewall keeps the ICMP type of macro lines in the dport field',
+      'pve-firewall: separate IPv6 definition replaces the icmp line with icmpv6 in the IPv6 ruleset; ' +
+        'pve-firewall keeps the ICMP type of macro lines in the dport field',
     ],
   },
   {
@@ -685,7 +688,8 @@ export const MACROS: readonly Macro[] = [
     knownToPveFirewall: true,
     notes: [
       'pve-firewall: separate IPv6 definition replaces the icmp line with icmpv6 in the IPv6 ruleset',
-      'pve-firewall: separate IPv6 definition replaces the icmp line with icmpv6 in the IPv6 ruleset; pve-firewall keeps the ICMP type of macro lines in the dport field',
+      'pve-firewall: separate IPv6 definition replaces the icmp line with icmpv6 in the IPv6 ruleset; ' +
+        'pve-firewall keeps the ICMP type of macro lines in the dport field',
     ],
   },
   {

@@ -167,12 +167,14 @@ function fixFor(t: NftTableJson, c: NftChainJson, fl: Flow[]): string {
     bridges.length === 1 ? `"${bridges[0]}"` : `{ ${bridges.map((b) => `"${b}"`).join(', ')} }`;
   if (isDocker(t)) {
     return [
-      `let guest traffic past Docker's FORWARD chain through DOCKER-USER, the chain Docker leaves to the admin:`,
+      "let guest traffic past Docker's FORWARD chain through DOCKER-USER, " +
+        'the chain Docker leaves to the admin:',
       ...bridges.flatMap((b) => [
         `iptables -I DOCKER-USER -i ${b} -j ACCEPT`,
         `iptables -I DOCKER-USER -o ${b} -j ACCEPT`,
       ]),
-      `(same as: nft insert rule ip filter DOCKER-USER iifname ${set} accept; … oifname ${set} accept); make it`,
+      `(same as: nft insert rule ip filter DOCKER-USER iifname ${set} accept; ` +
+        `… oifname ${set} accept); make it`,
       "persistent with a unit ordered After=docker.service; fwgen's bridge table still filters each guest",
     ].join('\n');
   }
@@ -183,7 +185,10 @@ function fixFor(t: NftTableJson, c: NftChainJson, fl: Flow[]): string {
       .join('\n');
   }
   if (t.family === 'bridge')
-    return `remove the drop from ${c.name} or accept the guest ports there first; fwgen's own bridge table does the per-guest filtering`;
+    return (
+      `remove the drop from ${c.name} or accept the guest ports there first; ` +
+      "fwgen's own bridge table does the per-guest filtering"
+    );
   const key = c.hook === 'output' || c.hook === 'postrouting' ? 'oifname' : 'iifname';
   const lines =
     c.hook === 'forward'
@@ -194,12 +199,14 @@ function fixFor(t: NftTableJson, c: NftChainJson, fl: Flow[]): string {
       : c.hook === 'input'
         ? [
             `nft insert rule ${t.family} ${t.name} ${c.name} iifname ${set} udp dport { 67, 547 } accept`,
-            `nft insert rule ${t.family} ${t.name} ${c.name} iifname ${set} meta l4proto { tcp, udp } th dport 53 accept`,
+            `nft insert rule ${t.family} ${t.name} ${c.name} iifname ${set} ` +
+              'meta l4proto { tcp, udp } th dport 53 accept',
           ]
         : [`nft insert rule ${t.family} ${t.name} ${c.name} ${key} ${set} accept`];
   return [
     ...lines,
-    `and the same lines in the file that defines the table (e.g. /etc/nftables.conf): guests' traffic is then fwgen's to decide`,
+    'and the same lines in the file that defines the table (e.g. /etc/nftables.conf): ' +
+      "guests' traffic is then fwgen's to decide",
   ].join('\n');
 }
 
@@ -300,8 +307,11 @@ function kernelFindings(facts: HostFacts, config: DoctorConfig): Finding[] {
       code: 'no-bridge-reject',
       where: null,
       message:
-        "this kernel cannot reject in the bridge family (nft_reject_bridge is missing): fwgen's guest table will not load",
-      fix: 'use a kernel with CONFIG_NFT_REJECT_BRIDGE (Debian and Proxmox kernels have it: modprobe nft_reject_bridge)',
+        'this kernel cannot reject in the bridge family (nft_reject_bridge is missing): ' +
+        "fwgen's guest table will not load",
+      fix:
+        'use a kernel with CONFIG_NFT_REJECT_BRIDGE ' +
+        '(Debian and Proxmox kernels have it: modprobe nft_reject_bridge)',
     });
   }
   if (filtering && facts.bridgeConntrack === false) {
@@ -310,7 +320,8 @@ function kernelFindings(facts: HostFacts, config: DoctorConfig): Finding[] {
       code: 'no-bridge-conntrack',
       where: null,
       message:
-        "this kernel has no conntrack in the bridge family (nf_conntrack_bridge is missing): fwgen's stateful guest rules will not load",
+        'this kernel has no conntrack in the bridge family (nf_conntrack_bridge is missing): ' +
+        "fwgen's stateful guest rules will not load",
       fix: 'use a kernel with CONFIG_NF_CONNTRACK_BRIDGE (modprobe nf_conntrack_bridge)',
     });
   }
@@ -319,8 +330,12 @@ function kernelFindings(facts: HostFacts, config: DoctorConfig): Finding[] {
       severity: 'block',
       code: 'ip-forward-off',
       where: null,
-      message: `net.ipv4.ip_forward is 0, but guests on ${config.routedBridges.join(', ')} are routed (libvirt nat/route network): their traffic goes nowhere`,
-      fix: 'sysctl -w net.ipv4.ip_forward=1 and set it in /etc/sysctl.d/ (libvirt sets it when it starts a NAT network)',
+      message:
+        `net.ipv4.ip_forward is 0, but guests on ${config.routedBridges.join(', ')} are routed ` +
+        '(libvirt nat/route network): their traffic goes nowhere',
+      fix:
+        'sysctl -w net.ipv4.ip_forward=1 and set it in /etc/sysctl.d/ ' +
+        '(libvirt sets it when it starts a NAT network)',
     });
   }
   for (const s of facts.activeServices) {
@@ -328,7 +343,9 @@ function kernelFindings(facts: HostFacts, config: DoctorConfig): Finding[] {
       severity: 'block',
       code: 'other-firewall-active',
       where: null,
-      message: `${s} is active: it manages the same kernel firewall and replaces or contradicts fwgen's rules`,
+      message:
+        `${s} is active: ` +
+        "it manages the same kernel firewall and replaces or contradicts fwgen's rules",
       fix: `systemctl disable --now ${s}`,
     });
   }
@@ -338,7 +355,11 @@ function kernelFindings(facts: HostFacts, config: DoctorConfig): Finding[] {
       severity: 'info',
       code: 'br-netfilter-on',
       where: null,
-      message: `br_netfilter is loaded with bridge-nf-call-iptables=${b.callIptables ? 1 : 0}, bridge-nf-call-ip6tables=${b.callIp6tables ? 1 : 0}: bridged guest traffic also passes every ip/inet prerouting, forward and postrouting chain (a Proxmox host loads it; Docker does too)`,
+      message:
+        `br_netfilter is loaded with bridge-nf-call-iptables=${b.callIptables ? 1 : 0}, ` +
+        `bridge-nf-call-ip6tables=${b.callIp6tables ? 1 : 0}: ` +
+        'bridged guest traffic also passes every ip/inet prerouting, forward and postrouting chain ' +
+        '(a Proxmox host loads it; Docker does too)',
       fix: null,
     });
   } else if (b.loaded === false) {
@@ -347,7 +368,8 @@ function kernelFindings(facts: HostFacts, config: DoctorConfig): Finding[] {
       code: 'br-netfilter-off',
       where: null,
       message:
-        'br_netfilter is not loaded: bridged guest traffic passes only bridge-family chains (fwgen filters guests there)',
+        'br_netfilter is not loaded: bridged guest traffic passes only bridge-family chains ' +
+        '(fwgen filters guests there)',
       fix: null,
     });
   }
@@ -364,11 +386,14 @@ function inputPolicyNotes(foreign: NftTableJson[], config: DoctorConfig): Findin
         severity: 'warn',
         code: 'foreign-input-policy',
         where: placeOf(c),
-        message: `${owner(t)} input policy is drop: a host service that fwgen's host rules accept is still dropped unless this chain accepts it too`,
+        message:
+          `${owner(t)} input policy is drop: a host service that fwgen's host rules accept ` +
+          'is still dropped unless this chain accepts it too',
         fix:
           config.serviceBridges.length > 0
             ? null
-            : 'accept in this chain what host.fw accepts, or let fwgen be the host firewall and drop this chain',
+            : 'accept in this chain what host.fw accepts, ' +
+              'or let fwgen be the host firewall and drop this chain',
       });
     }
   }
@@ -393,16 +418,26 @@ function legacyFindings(facts: HostFacts): Finding[] {
         severity: 'block',
         code: 'iptables-legacy-drop',
         where: null,
-        message: `${tool}-legacy has a drop policy on ${drops.join(', ')}: these x_tables chains run beside nftables and drop what fwgen accepts (nft list ruleset does not show them)`,
-        fix: `inspect with ${tool}-legacy-save; remove them (${tool}-legacy -P <chain> ACCEPT; ${tool}-legacy -F) and stop whatever loads them`,
+        message:
+          `${tool}-legacy has a drop policy on ${drops.join(', ')}: ` +
+          'these x_tables chains run beside nftables and drop what fwgen accepts ' +
+          '(nft list ruleset does not show them)',
+        fix:
+          `inspect with ${tool}-legacy-save; ` +
+          `remove them (${tool}-legacy -P <chain> ACCEPT; ${tool}-legacy -F) ` +
+          'and stop whatever loads them',
       });
     } else if (rules > 0) {
       out.push({
         severity: 'warn',
         code: 'iptables-legacy-rules',
         where: null,
-        message: `${rules} ${tool}-legacy rule${rules === 1 ? ' is' : 's are'} loaded: they run beside nftables and are invisible to nft list ruleset`,
-        fix: `inspect with ${tool}-legacy-save; migrate them to nftables (iptables-restore-translate) and flush them`,
+        message:
+          `${rules} ${tool}-legacy rule${rules === 1 ? ' is' : 's are'} loaded: ` +
+          'they run beside nftables and are invisible to nft list ruleset',
+        fix:
+          `inspect with ${tool}-legacy-save; ` +
+          'migrate them to nftables (iptables-restore-translate) and flush them',
       });
     }
   }

@@ -206,8 +206,12 @@ function valueText(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (Array.isArray(v)) return v.map(valueText).join(',');
   if (!isObj(v)) return '?';
-  if (isObj(v.meta))
-    return `${['iifname', 'oifname', 'ibrname', 'obrname', 'iif', 'oif'].includes(String(v.meta.key)) ? '' : 'meta '}${String(v.meta.key)}`;
+  if (isObj(v.meta)) {
+    const key = String(v.meta.key);
+    const bare = ['iifname', 'oifname', 'ibrname', 'obrname', 'iif', 'oif'].includes(key);
+    return `${bare ? '' : 'meta '}${key}`;
+  }
+
   if (isObj(v.payload)) return `${String(v.payload.protocol)} ${String(v.payload.field)}`;
   if (isObj(v.ct)) return `ct ${String(v.ct.key)}`;
   if (Array.isArray(v.set)) return `{ ${v.set.map(valueText).join(', ')} }`;

@@ -13,9 +13,13 @@ export interface GatherOptions {
 }
 
 const PROBE_REJECT =
-  'table bridge fwgen_doctor_probe {\n chain p {\n  type filter hook prerouting priority -150; policy accept;\n  tcp dport 1 reject with tcp reset\n }\n}\n';
+  'table bridge fwgen_doctor_probe {\n chain p {\n' +
+  '  type filter hook prerouting priority -150; policy accept;\n' +
+  '  tcp dport 1 reject with tcp reset\n }\n}\n';
 const PROBE_CT =
-  'table bridge fwgen_doctor_probe {\n chain p {\n  type filter hook prerouting priority -150; policy accept;\n  ct state established accept\n }\n}\n';
+  'table bridge fwgen_doctor_probe {\n chain p {\n' +
+  '  type filter hook prerouting priority -150; policy accept;\n' +
+  '  ct state established accept\n }\n}\n';
 
 export async function gatherFacts(opts: GatherOptions = {}): Promise<HostFacts> {
   const env = { ...opts.env, LC_ALL: 'C' };

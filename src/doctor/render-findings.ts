@@ -17,7 +17,8 @@ export function renderFindings(findings: readonly Finding[]): string {
   out.push(
     blocks === 0
       ? `nothing blocks fwgen (${n('warn')} warnings, ${n('info')} notes)`
-      : `${blocks} problem${blocks === 1 ? '' : 's'} block${blocks === 1 ? 's' : ''} fwgen (${n('warn')} warnings, ${n('info')} notes)`,
+      : `${blocks} problem${blocks === 1 ? '' : 's'} block${blocks === 1 ? 's' : ''} fwgen ` +
+          `(${n('warn')} warnings, ${n('info')} notes)`,
   );
   return `${out.join('\n')}\n`;
 }

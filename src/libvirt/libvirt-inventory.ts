@@ -68,7 +68,8 @@ export function libvirtInventory(
           diags.warning(
             'libvirt-no-device',
             i.span,
-            `interface ${i.index} of domain '${d.name}' has no target device (the domain is not running): it is filtered once it runs and fwgen applies again`,
+            `interface ${i.index} of domain '${d.name}' has no target device ` +
+              '(the domain is not running): it is filtered once it runs and fwgen applies again',
           );
         continue;
       }
@@ -181,19 +182,26 @@ function bridgeOf(
       return warn(
         'libvirt-interface',
         net
-          ? `interface ${i.index} of domain '${d.name}' uses network '${i.network}' (forward mode ${net.forward ?? 'none'}), which has no bridge: macvtap traffic passes no bridge and cannot be filtered`
-          : `interface ${i.index} of domain '${d.name}' uses unknown network '${i.network ?? ''}': it is not filtered`,
+          ? `interface ${i.index} of domain '${d.name}' uses network '${i.network}' ` +
+              `(forward mode ${net.forward ?? 'none'}), which has no bridge: ` +
+              'macvtap traffic passes no bridge and cannot be filtered'
+          : `interface ${i.index} of domain '${d.name}' ` +
+              `uses unknown network '${i.network ?? ''}': it is not filtered`,
       );
     }
     case 'direct':
       return warn(
         'libvirt-direct-interface',
-        `interface ${i.index} of domain '${d.name}' is a direct (macvtap) interface on '${i.sourceDev ?? '?'}': its traffic passes no bridge, so fwgen cannot filter it; attach it to a bridge or a libvirt network instead`,
+        `interface ${i.index} of domain '${d.name}' ` +
+          `is a direct (macvtap) interface on '${i.sourceDev ?? '?'}': ` +
+          'its traffic passes no bridge, so fwgen cannot filter it; ' +
+          'attach it to a bridge or a libvirt network instead',
       );
     default:
       return warn(
         'libvirt-interface',
-        `interface ${i.index} of domain '${d.name}' has type '${i.typeName}', which is not attached to a bridge: it is not filtered`,
+        `interface ${i.index} of domain '${d.name}' has type '${i.typeName}', ` +
+          'which is not attached to a bridge: it is not filtered',
       );
   }
 }

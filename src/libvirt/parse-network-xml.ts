@@ -51,7 +51,9 @@ export function parseNetworkXml(file: SourceFile, diags: Diagnostics): LibvirtNe
     const v = typeof n === 'object' && n !== null ? (n as Node)[`@${k}`] : undefined;
     return typeof v === 'string' ? v : null;
   };
-  const forward = net.forward === undefined ? null : (attr(net.forward, 'mode') ?? 'nat'); // `<forward/>` is nat
+  // `<forward/>` is nat
+  const forward = net.forward === undefined ? null : (attr(net.forward, 'mode') ?? 'nat');
+
   const ips = (net.ip as unknown[] | undefined) ?? [];
   const ownsBridge =
     forward === null || forward === 'nat' || forward === 'route' || forward === 'open';

@@ -196,7 +196,8 @@ function corosyncLinks(input: ResolveInput, diags: Diagnostics): ir.Config['coro
       diags.warning(
         'corosync-hostname',
         undefined,
-        `${conf.file.path}: link ${l.link} of node '${input.nodeName}' is not an IP address ('${l.address}'), no corosync rule for it`,
+        `${conf.file.path}: link ${l.link} of node '${input.nodeName}' ` +
+          `is not an IP address ('${l.address}'), no corosync rule for it`,
       );
       continue;
     }

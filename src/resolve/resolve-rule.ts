@@ -95,7 +95,8 @@ function checkDirection(line: ast.RuleLine, context: RuleContext, diags: Diagnos
     diags.error(
       'direction-not-allowed',
       line.direction.span,
-      `${direction.toUpperCase()} rules are not allowed in a ${context === 'group' ? 'security group' : `${context} file`}`,
+      `${direction.toUpperCase()} rules are not allowed ` +
+        `in a ${context === 'group' ? 'security group' : `${context} file`}`,
     );
   }
   return direction;
@@ -173,7 +174,8 @@ function ruleOptions(
       diags.error(
         'unknown-rule-option',
         opt.flag.span,
-        `unknown rule option '${opt.flag.value}', expected -i, -p, -source, -dest, -dport, -sport, -icmp-type or -log`,
+        `unknown rule option '${opt.flag.value}', ` +
+          'expected -i, -p, -source, -dest, -dport, -sport, -icmp-type or -log',
       );
       continue;
     }
@@ -213,7 +215,8 @@ function ruleOptions(
           diags.error(
             'unknown-log-level',
             opt.value.span,
-            `unknown log level '${opt.value.value}', expected emerg, alert, crit, err, warning, notice, info, debug or nolog`,
+            `unknown log level '${opt.value.value}', ` +
+              'expected emerg, alert, crit, err, warning, notice, info, debug or nolog',
           );
         break;
       }
@@ -259,7 +262,8 @@ function expandMacro(
     if (!merged) continue;
     const lineFamily: ir.IpFamily | null =
       ml.family === 'ipv4' ? 4 : ml.family === 'ipv6' ? 6 : null;
-    if (lineFamily !== null && family !== null && lineFamily !== family) continue; // e.g. Ping's IPv6 line for an IPv4 rule
+    // e.g. Ping's IPv6 line for an IPv4 rule
+    if (lineFamily !== null && family !== null && lineFamily !== family) continue;
     const m = matchFields(merged, family ?? lineFamily, diags);
     if (!m) return [];
     out.push(withMatches(base, macro.name, m));
@@ -312,7 +316,8 @@ function checkIface(
     diags.error(
       'invalid-iface',
       value.span,
-      `invalid interface name '${v}'${v.includes(':') ? ' (an alias label has no packets of its own: use the device name)' : ''}`,
+      `invalid interface name '${v}'` +
+        (v.includes(':') ? ' (an alias label has no packets of its own: use the device name)' : ''),
     );
     return undefined;
   }
@@ -555,7 +560,8 @@ function legacyIcmp(
   diags.error(
     'unknown-icmp-type',
     item.span,
-    `unknown ${family === 'icmp' ? 'ICMP' : 'ICMPv6'} type '${item.kind === 'port-name' ? item.name : `${item.from}:${item.to}`}'`,
+    `unknown ${family === 'icmp' ? 'ICMP' : 'ICMPv6'} type ` +
+      `'${item.kind === 'port-name' ? item.name : `${item.from}:${item.to}`}'`,
   );
   return undefined;
 }

@@ -165,7 +165,9 @@ describe('fwgen apply', () => {
     const strict = await fwgen(['apply', '--strict', ...tree()], env);
     expect(strict.code).toBe(1);
     expect((await calls()).filter((c) => c.includes('-f'))).toEqual([]);
-    const diag = `${sb.root}/firewall/cluster.fw:6:4: error: unknown action 'FOO', expected ACCEPT, DROP or REJECT [unknown-action]`;
+    const diag =
+      `${sb.root}/firewall/cluster.fw:6:4: error: ` +
+      "unknown action 'FOO', expected ACCEPT, DROP or REJECT [unknown-action]";
     expect(strict.stdout).toBe(
       `${diag}\nnot applied: configuration errors; the running ruleset is kept\n`,
     );
@@ -257,7 +259,8 @@ describe('fwgen apply --dry-run / fwgen diff', () => {
 });
 
 const CLUSTER_8007 =
-  '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n';
+  '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n' +
+  '[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n';
 
 describe('fwgen status', () => {
   it('reports sync, pending changes and drift, as text and JSON', async () => {
@@ -359,7 +362,8 @@ describe('fwgen apply without a readable tree (pmxcfs down)', () => {
     const r = await fwgen(['apply', ...tree()], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
-      `error: no 'nodes' directory in '${sb.root}' (is pmxcfs mounted?)\nnot applied: configuration errors; the running ruleset is kept\n`,
+      `error: no 'nodes' directory in '${sb.root}' (is pmxcfs mounted?)\n` +
+        'not applied: configuration errors; the running ruleset is kept\n',
     );
     expect(await kernel()).toEqual(before);
     expect((await readJson(path.join(sb.state, 'state.json'))).lastRun.result).toBe('config-error');

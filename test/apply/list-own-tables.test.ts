@@ -4,9 +4,23 @@ import { digestText, normaliseListing } from '../../src/apply/list-own-tables.js
 describe('normaliseListing', () => {
   it('drops handles, counter values and element timeouts', () => {
     const listed =
-      'table inet fwgen { # handle 7\n\tchain in { # handle 1\n\t\ttcp dport 22 counter packets 12 bytes 3456 accept # handle 4\n\t}\n\tset s {\n\t\telements = { 192.0.2.1 expires 9m58s }\n\t}\n}\n';
+      'table inet fwgen { # handle 7\n' +
+      '\tchain in { # handle 1\n' +
+      '\t\ttcp dport 22 counter packets 12 bytes 3456 accept # handle 4\n' +
+      '\t}\n' +
+      '\tset s {\n' +
+      '\t\telements = { 192.0.2.1 expires 9m58s }\n' +
+      '\t}\n' +
+      '}\n';
     expect(normaliseListing(listed)).toBe(
-      'table inet fwgen {\n\tchain in {\n\t\ttcp dport 22 counter packets 0 bytes 0 accept\n\t}\n\tset s {\n\t\telements = { 192.0.2.1 }\n\t}\n}\n',
+      'table inet fwgen {\n' +
+        '\tchain in {\n' +
+        '\t\ttcp dport 22 counter packets 0 bytes 0 accept\n' +
+        '\t}\n' +
+        '\tset s {\n' +
+        '\t\telements = { 192.0.2.1 }\n' +
+        '\t}\n' +
+        '}\n',
     );
   });
 

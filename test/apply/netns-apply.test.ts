@@ -158,7 +158,8 @@ exec '${inner}' "$@"
     });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain(
-      'error: nft -f refused the ruleset: Error: Could not process rule: injected failure; the running ruleset is kept',
+      'error: nft -f refused the ruleset: Error: Could not process rule: injected failure; ' +
+        'the running ruleset is kept',
     );
     expect(await ruleset()).toBe(before);
   });
@@ -180,7 +181,8 @@ exec '${inner}' "$@"
     const before = await ruleset();
     await sb.write(
       'firewall/cluster.fw',
-      '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n',
+      '[OPTIONS]\nenable: 1\npolicy_in: DROP\n\n' +
+        '[RULES]\nIN SSH(ACCEPT) -source 192.0.2.10\nIN ACCEPT -p tcp -dport 8007\n',
     );
     const r = await fwgen(['apply', '--dry-run', ...tree()], env);
     expect(r.code).toBe(0);

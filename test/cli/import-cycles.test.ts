@@ -69,7 +69,8 @@ describe('import graph of src/', () => {
     expect(
       importsOf(
         f,
-        "import type { X } from './b.js';\nexport { y } from './c.js';\nconst d = await import('./d.js');\nimport {\n  z,\n} from './e.js';\n",
+        "import type { X } from './b.js';\nexport { y } from './c.js';\n" +
+          "const d = await import('./d.js');\nimport {\n  z,\n} from './e.js';\n",
       ),
     ).toEqual(['/s/b.ts', '/s/c.ts', '/s/e.ts', '/s/d.ts']);
     const g = new Map([

@@ -43,11 +43,12 @@ describe('fwgen check', () => {
     expect(r).toEqual({
       code: 1,
       stderr: '',
-      stdout: `firewall/100.fw:2:4: error: unknown action 'FOO', expected ACCEPT, DROP or REJECT [unknown-action]
- 2 | IN FOO
-   |    ^^^
-1 error, 0 warnings
-`,
+      stdout:
+        "firewall/100.fw:2:4: error: unknown action 'FOO', expected ACCEPT, DROP or REJECT " +
+        '[unknown-action]\n' +
+        ' 2 | IN FOO\n' +
+        '   |    ^^^\n' +
+        '1 error, 0 warnings\n',
     });
   });
 
@@ -82,7 +83,8 @@ describe('fwgen check', () => {
       code: 2,
       stdout: '',
       stderr:
-        "fwgen: cannot tell what 'rules.txt' is from its name; use --scope cluster|host|guest|vnet|qemu|lxc\n",
+        "fwgen: cannot tell what 'rules.txt' is from its name; " +
+        'use --scope cluster|host|guest|vnet|qemu|lxc\n',
     });
   });
 
@@ -193,7 +195,8 @@ describe('fwgen (general)', () => {
     const quiet = io({});
     expect(await main(['check', '--scope', 'guest', '-'], quiet.io)).toBe(70);
     expect(quiet.stderr).toBe(
-      'fwgen: internal error: boom\nfwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n',
+      'fwgen: internal error: boom\n' +
+        'fwgen: this is a bug in fwgen; rerun with FWGEN_DEBUG=1 for a stack trace and report it\n',
     );
     const loud = io({ FWGEN_DEBUG: '1' });
     expect(await main(['check', '--scope', 'guest', '-'], loud.io)).toBe(70);

@@ -39,7 +39,11 @@ const codes = (f: HostFacts, c: DoctorConfig = config) =>
   diagnoseHost(f, c)
     .map(
       (x) =>
-        `${x.severity} ${x.code}${x.where ? ` ${x.where.family} ${x.where.table} ${x.where.chain}${x.where.handle !== undefined ? `#${x.where.handle}` : ''}` : ''}`,
+        `${x.severity} ${x.code}` +
+        (x.where
+          ? ` ${x.where.family} ${x.where.table} ${x.where.chain}` +
+            (x.where.handle !== undefined ? `#${x.where.handle}` : '')
+          : ''),
     )
     .sort();
 
@@ -71,13 +75,20 @@ describe('diagnoseHost', () => {
     ).filter((x) => x.severity === 'block');
     expect(f.map((x) => x.code)).toEqual(['docker-forward-drop']);
     expect(renderFindings(f)).toBe(
-      "block: Docker's table ip filter (iptables-nft): forward chain drops what fwgen accepts, by its policy drop: bridged IPv4 traffic of guests on virbr0 (br_netfilter is on); routed traffic from guests on virbr0; replies routed back to guests on virbr0 [docker-forward-drop]\n" +
-        '  at: table ip filter, chain FORWARD (type filter hook forward priority 0; policy drop), its policy\n' +
-        "  fix: let guest traffic past Docker's FORWARD chain through DOCKER-USER, the chain Docker leaves to the admin:\n" +
+      "block: Docker's table ip filter (iptables-nft): forward chain drops what fwgen accepts, " +
+        'by its policy drop: bridged IPv4 traffic of guests on virbr0 (br_netfilter is on); ' +
+        'routed traffic from guests on virbr0; replies routed back to guests on virbr0 ' +
+        '[docker-forward-drop]\n' +
+        '  at: table ip filter, chain FORWARD ' +
+        '(type filter hook forward priority 0; policy drop), its policy\n' +
+        "  fix: let guest traffic past Docker's FORWARD chain through DOCKER-USER, " +
+        'the chain Docker leaves to the admin:\n' +
         '       iptables -I DOCKER-USER -i virbr0 -j ACCEPT\n' +
         '       iptables -I DOCKER-USER -o virbr0 -j ACCEPT\n' +
-        '       (same as: nft insert rule ip filter DOCKER-USER iifname "virbr0" accept; … oifname "virbr0" accept); make it\n' +
-        "       persistent with a unit ordered After=docker.service; fwgen's bridge table still filters each guest\n" +
+        '       (same as: nft insert rule ip filter DOCKER-USER iifname "virbr0" accept; ' +
+        '… oifname "virbr0" accept); make it\n' +
+        '       persistent with a unit ordered After=docker.service; ' +
+        "fwgen's bridge table still filters each guest\n" +
         '1 problem blocks fwgen (0 warnings, 0 notes)\n',
     );
     expect(codes(facts({ ruleset: doc('libvirt', 'admin-fixed', 'docker-fixed') }))).not.toContain(

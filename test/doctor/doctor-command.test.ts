@@ -57,7 +57,8 @@ describe('fwgen doctor', () => {
       "block: Docker's table ip filter (iptables-nft): forward chain drops what fwgen accepts",
     );
     expect(r.out).toContain(
-      "warn: fixtures/libvirt/xml/macvtap.xml: interface 0 of domain 'macvtap' is a direct (macvtap) interface",
+      'warn: fixtures/libvirt/xml/macvtap.xml: ' +
+        "interface 0 of domain 'macvtap' is a direct (macvtap) interface",
     );
   });
 

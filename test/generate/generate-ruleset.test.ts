@@ -113,7 +113,8 @@ describe('generateRuleset: switches', () => {
     expect(a).toBe(c);
     expect(chainRules(a, 'bridge', 'prerouting')).toEqual(['iifname vmap @out_by_port']);
     expect(a).toContain(
-      'elements = { "tap100i0" : jump g100_net0_out, "tap101i0" : jump g101_net0_out, "tap101i1" : jump g101_net1_out }',
+      'elements = { "tap100i0" : jump g100_net0_out, ' +
+        '"tap101i0" : jump g101_net0_out, "tap101i1" : jump g101_net1_out }',
     );
   });
 });

@@ -238,7 +238,8 @@ describe('bridge table: chains of one NIC', () => {
       'iifname . ip saddr != @ipfilter_v4 drop',
       'iifname . ip6 saddr != @ipfilter_v6 drop',
       'icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return',
-      'tcp dport 443 limit rate 1/second burst 5 packets log prefix ":100:6:tap100i0-OUT: ACCEPT: " group 0 comment "100.fw:7"',
+      'tcp dport 443 limit rate 1/second burst 5 packets ' +
+        'log prefix ":100:6:tap100i0-OUT: ACCEPT: " group 0 comment "100.fw:7"',
       'tcp dport 443 return comment "100.fw:7"',
       'jump noise_addr',
       'icmp type destination-unreachable icmp code 4 return',
@@ -266,12 +267,14 @@ describe('bridge table: chains of one NIC', () => {
       'ct state invalid drop',
     ]);
     expect(inn).toContain(
-      'tcp dport 22 limit rate 1/second burst 5 packets log prefix ":100:6:tap100i0-IN: ACCEPT: " group 0 comment "100.fw:7"',
+      'tcp dport 22 limit rate 1/second burst 5 packets ' +
+        'log prefix ":100:6:tap100i0-IN: ACCEPT: " group 0 comment "100.fw:7"',
     );
     expect(inn).toContain('tcp dport 22 accept comment "100.fw:7"');
     expect(inn).toContain('tcp dport 23 drop comment "100.fw:7"');
     expect(inn).toContain(
-      'tcp dport 24 limit rate 1/second burst 5 packets log prefix ":100:4:tap100i0-IN: REJECT: " group 0 comment "100.fw:7"',
+      'tcp dport 24 limit rate 1/second burst 5 packets ' +
+        'log prefix ":100:4:tap100i0-IN: REJECT: " group 0 comment "100.fw:7"',
     );
     expect(inn).toContain('tcp dport 24 drop comment "100.fw:7"');
     expect(indexOf(inn, 'udp sport 67 udp dport 68 accept')).toBeLessThan(
@@ -291,7 +294,8 @@ describe('bridge table: chains of one NIC', () => {
     expect(pre.slice(-4)).toEqual([
       'tcp dport 22 return comment "100.fw:7"',
       'tcp dport 23 return comment "100.fw:7"',
-      'tcp dport 24 limit rate 1/second burst 5 packets log prefix ":100:4:tap100i0-IN: REJECT: " group 0 comment "100.fw:7"',
+      'tcp dport 24 limit rate 1/second burst 5 packets ' +
+        'log prefix ":100:4:tap100i0-IN: REJECT: " group 0 comment "100.fw:7"',
       'tcp dport 24 jump do_reject comment "100.fw:7"',
     ]);
     expect(pre.join('\n')).not.toContain('tcp dport 25');

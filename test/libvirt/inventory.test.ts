@@ -35,9 +35,14 @@ describe('libvirt inventory', () => {
     expect(inv.serviceBridges).toEqual(['virbr0']);
     expect(inv.routedBridges).toEqual(['virbr0']);
     expect(inv.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([
-      "unknown-domain: fixtures/libvirt/etc/guests/ghost.fw: no libvirt domain named 'ghost': the file is not used",
-      "libvirt-no-device: interface 1 of domain 'db' has no target device (the domain is not running): it is filtered once it runs and fwgen applies again",
-      "libvirt-direct-interface: interface 0 of domain 'macvtap' is a direct (macvtap) interface on 'eno1': its traffic passes no bridge, so fwgen cannot filter it; attach it to a bridge or a libvirt network instead",
+      'unknown-domain: fixtures/libvirt/etc/guests/ghost.fw: ' +
+        "no libvirt domain named 'ghost': the file is not used",
+      "libvirt-no-device: interface 1 of domain 'db' has no target device " +
+        '(the domain is not running): it is filtered once it runs and fwgen applies again',
+      "libvirt-direct-interface: interface 0 of domain 'macvtap' " +
+        "is a direct (macvtap) interface on 'eno1': " +
+        'its traffic passes no bridge, so fwgen cannot filter it; ' +
+        'attach it to a bridge or a libvirt network instead',
     ]);
     expect(
       renderAll(inv.diagnostics.filter((d) => d.code === 'libvirt-direct-interface')),

@@ -77,7 +77,8 @@ describe.skipIf(skip)('libvirt guests, foreign tables and fwgen doctor, real pac
     );
     writeFileSync(
       join(dir, 'docker-fix.nft'),
-      'insert rule ip filter DOCKER-USER iifname "virbr0" accept\ninsert rule ip filter DOCKER-USER oifname "virbr0" accept\n',
+      'insert rule ip filter DOCKER-USER iifname "virbr0" accept\n' +
+        'insert rule ip filter DOCKER-USER oifname "virbr0" accept\n',
     );
     await build({
       entryPoints: [join(here, 'doctor-main.ts')],
@@ -137,7 +138,8 @@ describe.skipIf(skip)('libvirt guests, foreign tables and fwgen doctor, real pac
       'block: table inet filter: forward chain drops what fwgen accepts, by its policy drop',
     );
     expect(out('doctor_admin')).toContain(
-      'block: table inet filter: input chain drops what fwgen accepts, by its policy drop: DHCP from guests on virbr0',
+      'block: table inet filter: input chain drops what fwgen accepts, ' +
+        'by its policy drop: DHCP from guests on virbr0',
     );
     expect(out('doctor_admin')).toContain(
       'nft insert rule inet filter forward iifname "virbr0" accept',
@@ -163,7 +165,8 @@ describe.skipIf(skip)('libvirt guests, foreign tables and fwgen doctor, real pac
   it("doctor names Docker's ip filter FORWARD policy drop and exits 1; DOCKER-USER fix makes traffic flow", () => {
     expect(get('doctor_docker')).toBe('rc=1');
     expect(out('doctor_docker')).toContain(
-      "block: Docker's table ip filter (iptables-nft): forward chain drops what fwgen accepts, by its policy drop",
+      "block: Docker's table ip filter (iptables-nft): " +
+        'forward chain drops what fwgen accepts, by its policy drop',
     );
     expect(out('doctor_docker')).toContain(
       'at: table ip filter, chain FORWARD (type filter hook forward priority 0; policy drop), its policy',

@@ -11,10 +11,15 @@ vmbr0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0
 vmbr1\t00000A0A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
 vmbr0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
 `;
-const ROUTE6 = `00000000000000000000000000000000 00 00000000000000000000000000000000 00 20010db8000000000000000000000001 00000400 00000001 00000000 00000003 vmbr0
-20010db8000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 vmbr0
-20010db8000000000000000000000011 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001 vmbr0
-`;
+const ROUTE6 = [
+  '00000000000000000000000000000000 00 00000000000000000000000000000000 00 ' +
+    '20010db8000000000000000000000001 00000400 00000001 00000000 00000003 vmbr0',
+  '20010db8000000000000000000000000 40 00000000000000000000000000000000 00 ' +
+    '00000000000000000000000000000000 00000100 00000001 00000000 00000001 vmbr0',
+  '20010db8000000000000000000000011 80 00000000000000000000000000000000 00 ' +
+    '00000000000000000000000000000000 00000000 00000002 00000000 80200001 vmbr0',
+  '',
+].join('\n');
 
 const files: Record<string, string> = { '/p/route': ROUTE, '/p/ipv6_route': ROUTE6 };
 const base = {
@@ -35,7 +40,8 @@ function corosync(text: string) {
 describe('detectLocalNetwork', () => {
   it("takes the node's corosync address and the first route that contains it", async () => {
     const conf = corosync(
-      'nodelist {\n node {\n  name: pve1\n  ring0_addr: 192.0.2.11\n }\n node {\n  name: pve2\n  ring0_addr: 10.10.3.4\n }\n}\n',
+      'nodelist {\n node {\n  name: pve1\n  ring0_addr: 192.0.2.11\n }\n' +
+        ' node {\n  name: pve2\n  ring0_addr: 10.10.3.4\n }\n}\n',
     );
     const resolve = async () => {
       throw new Error('not used');
@@ -79,7 +85,9 @@ describe('detectLocalNetwork', () => {
 
   it('reads big-endian /proc/net/route', async () => {
     const be =
-      'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\neth0\tC0000200\t00000000\t0001\t0\t0\t0\tFFFFFF00\t0\t0\t0\n';
+      'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n' +
+      'eth0\tC0000200\t00000000\t0001\t0\t0\t0\tFFFFFF00\t0\t0\t0\n';
+
     const opts = {
       ...base,
       endianness: 'BE' as const,

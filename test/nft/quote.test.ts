@@ -181,7 +181,9 @@ describe('assertIdentifier', () => {
 
 describe.skipIf(!canNetns)('quoted text in nft (fresh network namespace)', () => {
   it('the injection payload stays one rule with one comment', () => {
-    const text = `table inet t {\n  chain c {\n    tcp dport 22 accept comment ${quoteComment(INJECTION)}\n  }\n}\n`;
+    const text =
+      'table inet t {\n  chain c {\n' +
+      `    tcp dport 22 accept comment ${quoteComment(INJECTION)}\n  }\n}\n`;
     const r = inNetns('nft -f x.nft && nft -j list chain inet t c', { 'x.nft': text });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -195,7 +197,11 @@ describe.skipIf(!canNetns)('quoted text in nft (fresh network namespace)', () =>
   });
 
   it('128-byte comments and 127-byte log prefixes (multibyte) load', () => {
-    const text = `table inet t {\n  chain c {\n    log prefix ${quoteLogPrefix('ü'.repeat(100))} accept comment ${quoteComment('ü'.repeat(100))}\n  }\n}\n`;
+    const text =
+      'table inet t {\n  chain c {\n' +
+      `    log prefix ${quoteLogPrefix('ü'.repeat(100))} ` +
+      `accept comment ${quoteComment('ü'.repeat(100))}\n  }\n}\n`;
+
     expect(inNetns('nft -f x.nft', { 'x.nft': text })).toMatchObject({ status: 0, stderr: '' });
   });
 });

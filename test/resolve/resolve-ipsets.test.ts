@@ -54,7 +54,9 @@ describe('ipsets in a tree', () => {
       guests: [
         {
           vmid: 100,
-          fw: '[OPTIONS]\nenable: 1\n[ALIASES]\nsrv 203.0.113.1\n[IPSET ss]\nsrv\ndc/srv\n[RULES]\nIN ACCEPT -source +ss\n',
+          fw:
+            '[OPTIONS]\nenable: 1\n[ALIASES]\nsrv 203.0.113.1\n' +
+            '[IPSET ss]\nsrv\ndc/srv\n[RULES]\nIN ACCEPT -source +ss\n',
         },
       ],
     });

@@ -39,7 +39,8 @@ describe('macros', () => {
 describe('checks that keep rules from widening', () => {
   it('ports without a protocol are an error, not dropped', () => {
     expect(check('[RULES]\nIN ACCEPT -dport 80\n', 'host')).toBe(
-      'host.fw:2:18: error: -dport needs a protocol with ports (-p tcp, udp, udplite, dccp or sctp) [ports-without-protocol]\n' +
+      'host.fw:2:18: error: -dport needs a protocol with ports ' +
+        '(-p tcp, udp, udplite, dccp or sctp) [ports-without-protocol]\n' +
         ' 2 | IN ACCEPT -dport 80\n' +
         '   |                  ^^\n',
     );

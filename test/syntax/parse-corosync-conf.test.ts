@@ -100,11 +100,12 @@ nodelist { node { name: a
    | ^^^^^^^
 `);
     expect(parse('}\n').text).toContain("error: unmatched '}' [corosync-syntax]");
-    expect(parse('totem {\n  what\n}\n').text)
-      .toBe(`corosync.conf:2:3: error: unexpected 'what', expected 'key: value', 'name {' or '}' [corosync-syntax]
- 2 |   what
-   |   ^^^^
-`);
+    expect(parse('totem {\n  what\n}\n').text).toBe(
+      "corosync.conf:2:3: error: unexpected 'what', expected 'key: value', 'name {' or '}' " +
+        '[corosync-syntax]\n' +
+        ' 2 |   what\n' +
+        '   |   ^^^^\n',
+    );
   });
 
   it('warns about a node without any name', () => {

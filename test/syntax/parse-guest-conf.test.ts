@@ -115,7 +115,9 @@ describe('parseGuestConf (qemu)', () => {
 
   it('ignores unknown keys and other lines gracefully', () => {
     const { nics, text } = parse(
-      '#net0 in a description\nnet0: virtio=BC:24:11:00:00:01,bridge=vmbr0,queues=4,rate=10,mtu=1,link_down=1,trunks=2;3\nnetwork: x\n',
+      '#net0 in a description\n' +
+        'net0: virtio=BC:24:11:00:00:01,bridge=vmbr0,queues=4,rate=10,mtu=1,link_down=1,trunks=2;3\n' +
+        'network: x\n',
     );
     expect(text).toBe('');
     expect(nics).toHaveLength(1);
@@ -137,11 +139,12 @@ nodes/pve1/qemu-server/100.conf:1:1: note: 'net0' is first defined here
   it('reports an invalid MAC with its span', () => {
     const { nics, text } = parse('net0: virtio=BC:24:11:00:00,bridge=vmbr0,firewall=1\n');
     expect(nics[0]).toMatchObject({ mac: null, bridge: 'vmbr0', firewall: true });
-    expect(text)
-      .toBe(`nodes/pve1/qemu-server/100.conf:1:14: error: invalid MAC address 'BC:24:11:00:00', expected six hex pairs such as BC:24:11:00:00:01 [invalid-mac]
- 1 | net0: virtio=BC:24:11:00:00,bridge=vmbr0,firewall=1
-   |              ^^^^^^^^^^^^^^
-`);
+    expect(text).toBe(
+      "nodes/pve1/qemu-server/100.conf:1:14: error: invalid MAC address 'BC:24:11:00:00', " +
+        'expected six hex pairs such as BC:24:11:00:00:01 [invalid-mac]\n' +
+        ' 1 | net0: virtio=BC:24:11:00:00,bridge=vmbr0,firewall=1\n' +
+        '   |              ^^^^^^^^^^^^^^\n',
+    );
     expect(parse('net0: virtio=01:00:5e:00:00:01\n').diags.list[0]!.code).toBe('invalid-mac');
     expect(parse('net0: macaddr=zz\n').diags.list[0]!.code).toBe('invalid-mac');
   });
@@ -190,21 +193,24 @@ nodes/pve1/qemu-server/100.conf:1:1: note: 'net0' is first defined here
   });
 });
 
-const CT = `arch: amd64
-cores: 1
-features: nesting=1
-hostname: ct200
-memory: 512
-net0: name=eth0,bridge=vmbr0,firewall=1,gw=192.0.2.1,hwaddr=BC:24:11:7E:20:00,ip=192.0.2.20/24,ip6=2001:db8::20/64,type=veth
-net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:7E:20:01,ip=dhcp,ip6=auto,tag=20,type=veth
-ostype: debian
-rootfs: local-lvm:vm-200-disk-0,size=8G
-unprivileged: 1
-
-[vzdump]
-#vzdump backup snapshot
-net0: name=eth0,bridge=vmbr9,hwaddr=BC:24:11:7E:20:99,type=veth
-`;
+const CT = [
+  'arch: amd64',
+  'cores: 1',
+  'features: nesting=1',
+  'hostname: ct200',
+  'memory: 512',
+  'net0: name=eth0,bridge=vmbr0,firewall=1,gw=192.0.2.1,hwaddr=BC:24:11:7E:20:00,' +
+    'ip=192.0.2.20/24,ip6=2001:db8::20/64,type=veth',
+  'net1: name=eth1,bridge=vmbr1,hwaddr=BC:24:11:7E:20:01,ip=dhcp,ip6=auto,tag=20,type=veth',
+  'ostype: debian',
+  'rootfs: local-lvm:vm-200-disk-0,size=8G',
+  'unprivileged: 1',
+  '',
+  '[vzdump]',
+  '#vzdump backup snapshot',
+  'net0: name=eth0,bridge=vmbr9,hwaddr=BC:24:11:7E:20:99,type=veth',
+  '',
+].join('\n');
 
 describe('parseGuestConf (lxc)', () => {
   it('reads hwaddr, ip and ip6', () => {
