@@ -27,7 +27,8 @@ export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionS
     policy_out: ACTED,
     policy_forward: {
       ignored:
-        "it is the policy of proxmox-firewall's forward chain; fwgen, like pve-firewall, compiles no FORWARD rules",
+        "it is the policy of proxmox-firewall's forward chain; " +
+        'fwgen, like pve-firewall, compiles no FORWARD rules',
     },
     log_ratelimit: ACTED,
   },
@@ -38,7 +39,8 @@ export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionS
     log_level_out: ACTED,
     log_level_forward: {
       ignored:
-        "it logs the policy of proxmox-firewall's forward chain; fwgen, like pve-firewall, compiles no FORWARD rules",
+        "it logs the policy of proxmox-firewall's forward chain; " +
+        'fwgen, like pve-firewall, compiles no FORWARD rules',
     },
     smurf_log_level: ACTED,
     tcp_flags_log_level: ACTED,

@@ -8,13 +8,16 @@ const ENABLED = '[OPTIONS]\nenable: 1\n';
 describe('host bits in aliases and ipsets: masked with a warning, as pve-firewall lets the kernel do', () => {
   it('an ipset entry keeps its network, so the rules that use the set stay', () => {
     const { config, diags } = resolveTree({
-      cluster: `${ENABLED}[IPSET admins]\n198.51.100.7/28\n\n[RULES]\nIN ACCEPT -source +admins -p tcp -dport 22\n`,
+      cluster:
+        `${ENABLED}[IPSET admins]\n198.51.100.7/28\n\n` +
+        '[RULES]\nIN ACCEPT -source +admins -p tcp -dport 22\n',
     });
     expect(config.host.rules).toHaveLength(1);
     const src = config.host.rules[0]!.source;
     expect(src?.kind === 'ipset' ? cidrs(src.set, 4) : null).toEqual(['198.51.100.0/28']);
     expect(diags).toBe(
-      "cluster.fw:4:1: warning: '198.51.100.7/28' has host bits set, using '198.51.100.0/28' as pve-firewall does [host-bits-masked]\n" +
+      "cluster.fw:4:1: warning: '198.51.100.7/28' has host bits set, " +
+        "using '198.51.100.0/28' as pve-firewall does [host-bits-masked]\n" +
         ' 4 | 198.51.100.7/28\n' +
         '   | ^^^^^^^^^^^^^^^\n',
     );
@@ -66,24 +69,31 @@ describe('options', () => {
     });
     expect(config.guests[0]!.options.radv).toBe(false);
     expect(diags).toContain(
-      '100.fw:3:9: error: a comment is not allowed after an option value, put it on a line of its own [option-comment]',
+      '100.fw:3:9: error: a comment is not allowed after an option value, ' +
+        'put it on a line of its own [option-comment]',
     );
   });
   it('guest policy_forward: a warning, not an unknown option (proxmox-firewall reads it)', () => {
     const diags = check(`${ENABLED}policy_forward: DROP\n`, 'guest');
     expect(diags).toMatch(
-      /^100\.fw:3:1: warning: option 'policy_forward' has no effect in fwgen: it is not a guest option \(pve-firewall rejects it, proxmox-firewall reads it and never uses it\) \[option-ignored\]\n[^\n]*\n[^\n]*\n$/,
+      new RegExp(
+        "^100\\.fw:3:1: warning: option 'policy_forward' has no effect in fwgen: " +
+          'it is not a guest option \\(pve-firewall rejects it, proxmox-firewall reads it ' +
+          'and never uses it\\) \\[option-ignored\\]\n[^\n]*\n[^\n]*\n$',
+      ),
     );
   });
   it('an ignored option at its default says nothing; away from it, a warning', () => {
     expect(check('[OPTIONS]\nnftables: 0\nprotection_synflood: 0\n', 'host')).toBe('');
     expect(check('[OPTIONS]\nnftables: 1\n', 'host')).toContain(
-      "host.fw:2:1: warning: option 'nftables' has no effect in fwgen: it switches between pve-firewall and proxmox-firewall [option-ignored]",
+      "host.fw:2:1: warning: option 'nftables' has no effect in fwgen: " +
+        'it switches between pve-firewall and proxmox-firewall [option-ignored]',
     );
   });
   it('a VNet file: checked, not compiled, so its options warn', () => {
     expect(check('[OPTIONS]\nenable: 1\n', 'vnet')).toContain(
-      "warning: option 'enable' has no effect in fwgen: VNet firewall files are checked but not compiled (pve-firewall generates nothing for them) [option-ignored]",
+      "warning: option 'enable' has no effect in fwgen: VNet firewall files are checked " +
+        'but not compiled (pve-firewall generates nothing for them) [option-ignored]',
     );
   });
 });
