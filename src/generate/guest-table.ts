@@ -442,6 +442,12 @@ function nicInPreChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.R
     return null;
   }
   const pre: nft.Rule[] = [
+    // First: the frame is judged by destination MAC here and nowhere else on its way (a guest
+    // behind fwbr<vmid>i<n> is reached over vmbr0 and then fwbr, both run prerouting).
+    {
+      stmts: [{ kind: 'meta-mark-set', value: names.bridge.judgedMark, or: true }],
+      comment: 'judged: later bridges skip the MAC dispatch',
+    },
     rule(match(meta('iifname'), { kind: 'str', value: nic.device }), verdict(RETURN)),
   ];
   for (const h of inHead)
@@ -483,7 +489,13 @@ function dispatchChains(opts: GuestTableOptions, builtins: Builtins, byMac: bool
   ];
   if (byMac)
     prerouting.push({
-      stmts: [{ kind: 'vmap', key: payload('ether', 'daddr'), map: names.bridge.inByMac }],
+      stmts: [
+        // Only frames no earlier bridge has dispatched by MAC (see nicInPreChain); the port
+        // dispatches need no guard: a tap/veth name is a port of exactly one bridge, and the
+        // fwln/fwpr veth pair is in neither map.
+        match({ kind: 'and', expr: meta('mark'), mask: num(names.bridge.judgedMark) }, num(0)),
+        { kind: 'vmap', key: payload('ether', 'daddr'), map: names.bridge.inByMac },
+      ],
     });
 
   const postrouting: nft.Rule[] = [];

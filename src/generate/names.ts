@@ -52,6 +52,10 @@ export const names = {
     inByPort: 'in_by_port',
     /** ether daddr → jump <nic>_in_pre */
     inByMac: 'in_by_mac',
+    /** `meta mark` bit set by the first <nic>_in_pre a frame meets; later bridges on its way
+     * (vmbr0 -> fwpr/fwln -> fwbr) skip the MAC dispatch. Not PF's 0x80000000 accept mark, and
+     * outside the low 16 bits that policy routing, wg-quick and kube-proxy use (docs/decisions.md). */
+    judgedMark: 0x10000000,
     /** `ifname . address` → allowed source addresses of each port (ipfilter). */
     ipfilter: (family: ir.IpFamily): string => `ipfilter_v${family}`,
     nicOut: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_out`,

@@ -174,7 +174,14 @@ function stmtJson(stmt: Stmt): Json {
     case 'ct-mark-set':
       return { mangle: { key: { ct: { key: 'mark' } }, value: checkNum(stmt.value) } };
     case 'meta-mark-set':
-      return { mangle: { key: { meta: { key: 'mark' } }, value: checkNum(stmt.value) } };
+      return {
+        mangle: {
+          key: { meta: { key: 'mark' } },
+          value: stmt.or
+            ? { '|': [{ meta: { key: 'mark' } }, checkNum(stmt.value)] }
+            : checkNum(stmt.value),
+        },
+      };
   }
 }
 

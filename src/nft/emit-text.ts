@@ -219,7 +219,8 @@ function stmtText(stmt: Stmt): string {
     case 'ct-mark-set':
       return `ct mark set ${checkNum(stmt.value)}`;
     case 'meta-mark-set':
-      return `meta mark set ${checkNum(stmt.value)}`;
+      // or: set one bit, keep the others (`meta mark set meta mark | N`)
+      return `meta mark set ${stmt.or ? 'meta mark | ' : ''}${checkNum(stmt.value)}`;
   }
 }
 

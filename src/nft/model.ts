@@ -106,7 +106,7 @@ export type Stmt =
   | { kind: 'log'; prefix?: string; group?: number; level?: string }
   | { kind: 'reject'; with?: RejectWith }
   | { kind: 'ct-mark-set'; value: number }
-  | { kind: 'meta-mark-set'; value: number };
+  | { kind: 'meta-mark-set'; value: number; or?: boolean };
 
 export type PayloadProto =
   | 'ether'

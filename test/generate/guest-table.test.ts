@@ -286,9 +286,13 @@ describe('bridge table: chains of one NIC', () => {
     ]);
   });
 
-  it('IN (prerouting copy): guard, built-ins as return, ACCEPT/DROP return, REJECT rejects, nothing after the last REJECT', () => {
+  it('IN (prerouting copy): judged mark, guard, built-ins as return, ACCEPT/DROP return, REJECT rejects, nothing after the last REJECT', () => {
     const pre = chainRules(r.text, 'bridge', 'g100_net0_in_pre');
-    expect(pre[0]).toBe('iifname "tap100i0" return');
+    // first, before any return: a frame that reaches this chain is judged, whatever follows
+    expect(pre[0]).toBe(
+      'meta mark set meta mark | 268435456 comment "judged: later bridges skip the MAC dispatch"',
+    );
+    expect(pre[1]).toBe('iifname "tap100i0" return');
     expect(pre).toContain('meta protocol arp return');
     expect(pre).toContain('ct state invalid return');
     expect(pre.slice(-4)).toEqual([
@@ -303,10 +307,13 @@ describe('bridge table: chains of one NIC', () => {
   });
 
   it('dispatch: iifname / oifname / ether daddr vmaps; in_pre only where a REJECT exists', () => {
+    // 268435456 = 0x10000000, the bit every *_in_pre sets first: one MAC dispatch per frame
+    // even when it crosses vmbr0 and fwbr<vmid>i<n>
     expect(chainRules(r.text, 'bridge', 'prerouting')).toEqual([
       'iifname vmap @out_by_port',
-      'ether daddr vmap @in_by_mac',
+      'meta mark & 268435456 == 0 ether daddr vmap @in_by_mac',
     ]);
+    expect(r.text.match(/meta mark set meta mark \| 268435456/g)).toHaveLength(1);
     expect(r.text).toContain('elements = { bc:24:11:00:64:00 : jump g100_net0_in_pre }');
     expect(chainNames(r.text, 'bridge')).not.toContain('g100_net1_in_pre');
     const post = chainRules(r.text, 'bridge', 'postrouting');

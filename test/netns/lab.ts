@@ -33,6 +33,10 @@ export const LAB: Record<LabNode, { mac: string; ip4: string; ip6: string; port?
   ct200: { mac: 'bc:24:11:00:02:00', ip4: '192.0.2.50', ip6: '2001:db8::50', port: 'veth200i0' },
 };
 
+/** How the guest ports reach the uplink (lab.sh, LAB_PLUMBING). */
+export type Plumbing = 'direct' | 'fwbr' | 'vlanaware' | 'vlanbridge';
+export const PLUMBINGS: readonly Plumbing[] = ['direct', 'fwbr', 'vlanaware', 'vlanbridge'];
+
 export type LabMode = 'direct' | 'qemu';
 export interface LabAvailability {
   ok: boolean;
@@ -268,11 +272,12 @@ export class ScenarioFile {
     return fileName;
   }
 
-  /** New scenario; rulesetFile null = no rules. brnf defaults to 1 in the script. */
+  /** New scenario; rulesetFile null = no rules. brnf defaults to 1 in the script, plumbing to
+   * direct (another plumbing than the previous scenario's rebuilds the topology). */
   scenario(
     name: string,
     rulesetFile: string | null,
-    opts: { brnf?: 0 | 1; fresh?: boolean } = {},
+    opts: { brnf?: 0 | 1; fresh?: boolean; plumbing?: Plumbing } = {},
   ): this {
     const f = [
       'scenario',
@@ -281,6 +286,7 @@ export class ScenarioFile {
     ];
     if (opts.brnf !== undefined) f.push(`brnf=${opts.brnf}`);
     if (opts.fresh) f.push('fresh');
+    if (opts.plumbing !== undefined) f.push(`plumbing=${opts.plumbing}`);
     this.lines.push(f.join(' '));
     this.hasScenario = true;
     return this;

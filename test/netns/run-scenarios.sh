@@ -9,9 +9,10 @@
 # ---- scenarios.txt format (one command per line; blank lines and lines starting with '#'
 #      are ignored (no trailing comments); fields are split on blanks, so no field may contain
 #      blanks except exec's COMMAND, which is the rest of the line) ----
-#   scenario NAME RULESET [brnf=0|1] [fresh]
-#       Starts a scenario. First scenario (or 'fresh'): build the topology and start the
-#       servers; later ones reuse it. Then: `nft flush ruleset` in ${P}host, modprobe
+#   scenario NAME RULESET [brnf=0|1] [fresh] [plumbing=direct|fwbr|vlanaware|vlanbridge]
+#       Starts a scenario. First scenario (or 'fresh', or another plumbing than the last one):
+#       build the topology (lab.sh, LAB_PLUMBING) and start the servers; later ones reuse it.
+#       Then: `nft flush ruleset` in ${P}host, modprobe
 #       br_netfilter, bridge-nf-call-iptables/ip6tables := brnf (default 1, like a Proxmox
 #       host), `nft -f DIR/RULESET` in ${P}host (RULESET '-' = load nothing).
 #       Prints: RESULT NAME LOADED | RESULT NAME LOADFAIL rc=<n> <first error line>
@@ -21,7 +22,8 @@
 #       udp -> REPLY|REFUSED|UNREACH|TIMEOUT. Consecutive probe lines run in PARALLEL
 #       (any other line is a barrier). Prints: RESULT ID <status>
 #   flood ID FROM DST_MAC HOST PORT [vlan=N] [src_ip=A] [src_mac=M]
-#       (src_ip / src_mac: spoof the frame's source, for the MAC filter and ipfilter tests)
+#       (src_ip / src_mac: spoof the frame's source, for the MAC filter and ipfilter tests;
+#       from outside on a VLAN plumbing the frame is tagged with $LAB_VID unless vlan= is given)
 #       One hand-made TCP SYN from FROM's eth0 (its own MAC and IP of HOST's family) to
 #       Ethernet DST_MAC (a MAC or a node name), IP HOST, dport PORT. Captures for $FLOOD_WAIT s
 #       (AF_PACKET, incoming frames on eth0 of every node except host; same view as a
@@ -48,7 +50,7 @@ UDP_PORTS=${UDP_PORTS:-53,123,161,514,9000:9010}
 PROBE_TIMEOUT=${PROBE_TIMEOUT:-2}
 # loaded in the background at start (one modprobe instead of many autoload round trips;
 # missing ones are ignored, e.g. on a kernel with everything built in)
-PRELOAD_MODULES=${PRELOAD_MODULES:-bridge veth br_netfilter nf_tables nft_ct nf_conntrack_bridge nft_reject_bridge nft_meta_bridge nft_reject_inet nft_limit nft_log nfnetlink_log}
+PRELOAD_MODULES=${PRELOAD_MODULES:-bridge veth br_netfilter nf_tables nft_ct nf_conntrack_bridge nft_reject_bridge nft_meta_bridge nft_reject_inet nft_limit nft_log nfnetlink_log 8021q}
 FLOOD_WAIT=${FLOOD_WAIT:-1}   # seconds to capture after a flood frame
 FRAME_SPORT_BASE=20000        # hand-made SYNs use sport 20000..20999 (below the ephemeral range)
 
@@ -121,11 +123,18 @@ flush_probes() { # one process runs the whole block in parallel threads, each in
 }
 
 do_scenario() { # NAME RULESET [opts]
-  local name=$1 rs=$2 brnf=1 fresh=0 o rc err; shift 2
+  local name=$1 rs=$2 brnf=1 fresh=0 o rc err pl=direct; shift 2
   for o in "$@"; do
-    case $o in brnf=0|brnf=1) brnf=${o#brnf=};; fresh) fresh=1;; *) echo "ERROR scenario $name: unknown option $o";; esac
+    case $o in
+      brnf=0|brnf=1) brnf=${o#brnf=};;
+      fresh) fresh=1;;
+      plumbing=direct|plumbing=fwbr|plumbing=vlanaware|plumbing=vlanbridge) pl=${o#plumbing=};;
+      *) echo "ERROR scenario $name: unknown option $o";;
+    esac
   done
   scen=$name; scen_ok=1
+  [ "$pl" != "$LAB_PLUMBING" ] && fresh=1
+  LAB_PLUMBING=$pl
   if [ $lab_started = 0 ] || [ $fresh = 1 ]; then lab_start; fi
   [ -n "$MODPROBE_PID" ] && { wait "$MODPROBE_PID"; MODPROBE_PID=""; }
   modprobe br_netfilter 2>/dev/null
@@ -157,6 +166,7 @@ do_flood() { # ID FROM DST HOST PORT [vlan=N] [src_ip=A] [src_mac=M]
     src_mac=*) smac="--src-mac ${o#src_mac=}";;
     *) echo "ERROR flood $id: unknown option $o";; esac; done
   [ -n "${LAB_MAC[$dst]:-}" ] && dst=${LAB_MAC[$dst]}
+  case $from.$LAB_PLUMBING in outside.vlan*) [ -z "$vlan" ] && vlan="--vlan $LAB_VID";; esac
   if [ -z "$sip" ]; then case $host in *:*) sip=${LAB_IP6[$from]};; *) sip=${LAB_IP4[$from]};; esac; fi
   flood_n=$((flood_n + 1))
   for n in outside $LAB_GUESTS; do obs+="${obs:+,}${P}$n=$n"; done
