@@ -16,7 +16,7 @@ note() { echo "# $*"; }
 # and after a "}" that closes a chain/object/set: one-line snippets get them here
 try_nft() {
   local out rs
-  rs=$(perl -pe 's/;?\s*\}(?=\s*(?:\}|chain\b|set\b|$))/;\n}/g' <<<"$1")
+  rs=$(perl -pe 's/;?\s*\}(?=\s*(?:\}|chain\b|set\b|$))/;\n}/g; s/\}[ \t]*(?=chain\b|set\b)/}\n/g' <<<"$1")
   if out=$(H nft -f - 2>&1 <<<"$rs"); then echo ok
   else echo "ERR:$(echo "$out" | grep -m1 Error | sed 's/.*Error: //' | tr ' ' '_')"; fi
 }
@@ -91,6 +91,7 @@ synflood() {
   H ip addr add 2001:db8:0:1::1/64 dev vmbr0 nodad
   O ip addr add 2001:db8::253/64 dev eth0 nodad
   O ip addr add 2001:db8:0:1::254/64 dev eth0 nodad
+  VM100 ip addr add 2001:db8:0:1::100/64 dev eth0 nodad
   sleep 2
   local meter='tcp flags & (fin|syn|rst|ack) == syn add @syn4 { ip saddr limit rate over 1/minute burst 5 packets } counter drop
     tcp flags & (fin|syn|rst|ack) == syn add @syn6 { ip6 saddr and ffff:ffff:ffff:ffff:: limit rate over 1/minute burst 5 packets } counter drop'
@@ -104,6 +105,9 @@ synflood() {
   done
   fact synflood.inet.meter_syntax "$(try_nft "table inet t { chain pre { type filter hook prerouting priority -300;
     tcp flags & (fin|syn|rst|ack) == syn meter m4 { ip saddr timeout 60s limit rate over 25/second burst 100 packets } drop } }")"; flush
+  # "update" refreshes an element's timeout on every match (hashlimit's expiry is idle time)
+  fact synflood.update_syntax "$(try_nft "table bridge t { $sets chain pre { type filter hook prerouting priority -300;
+    tcp flags & (fin|syn|rst|ack) == syn update @syn4 { ip saddr limit rate over 200/second burst 1000 packets } drop } }")"; flush
   # host
   try_nft "table inet t { $sets chain pre { type filter hook prerouting priority -300; $meter } }" >/dev/null
   O python3 "$HP" syns 192.0.2.1 22 20 >/dev/null; sleep 0.5
@@ -118,7 +122,7 @@ synflood() {
   O python3 "$HP" syns 192.0.2.100 22 20 >/dev/null; sleep 0.5
   fact synflood.bridge.v4 "flooder=$(O python3 "$HP" tcp 192.0.2.100 22) other_source=$(VM101 python3 "$HP" tcp 192.0.2.100 22)"
   O python3 "$HP" syns 2001:db8::100 22 20 2001:db8::254 >/dev/null; sleep 0.5
-  fact synflood.bridge.v6 "flooder=$(O python3 "$HP" tcp 2001:db8::100 22 2001:db8::254) same_64=$(O python3 "$HP" tcp 2001:db8::100 22 2001:db8::253) other_source=$(VM101 python3 "$HP" tcp 2001:db8::100 22)"
+  fact synflood.bridge.v6 "flooder=$(O python3 "$HP" tcp 2001:db8::100 22 2001:db8::254) same_64=$(O python3 "$HP" tcp 2001:db8::100 22 2001:db8::253) other_64=$(O python3 "$HP" tcp 2001:db8:0:1::100 22 2001:db8:0:1::254)"
   note "$(H nft list chain bridge t pre | grep counter)"
   flush
   kill $sp1 $sp2 2>/dev/null; wait 2>/dev/null
@@ -158,7 +162,7 @@ connmark() {
 
 queue() {
   note "== 4. NFQUEUE for bridged guest traffic"
-  VM100 python3 "$here/../../netns/probe.py" serve --tcp 22 & s1=$!
+  VM100 python3 "$here/../../netns/probe.py" serve --tcp 2222 & s1=$!
   nfq=/tmp/nfq-count
   [ -x "$nfq" ] || gcc -O2 -o "$nfq" "$here/nfq-count.c" -lnetfilter_queue || note "cannot build nfq-count"
   sleep 1
@@ -168,24 +172,33 @@ queue() {
   for hk in prerouting forward postrouting; do
     fact "queue.bridge.hook.$hk" "$(try_nft "table bridge t { chain c { type filter hook $hk priority 0; oifname \"tap100i0\" ip protocol tcp queue num 0 bypass } }")"; flush
   done
-  local rs='table bridge t { chain fwd { type filter hook forward priority 0;
-      oifname "tap100i0" ip protocol tcp counter queue num 0-3 fanout,bypass } }'
-  try_nft "$rs" >/dev/null
-  fact queue.bridge.no_reader_bypass "$(O python3 "$HP" tcp 192.0.2.100 22)"
-  flush
-  try_nft "${rs/fanout,bypass/fanout}" >/dev/null
-  fact queue.bridge.no_reader_no_bypass "$(O python3 "$HP" tcp 192.0.2.100 22)"
-  flush
-  try_nft "$rs" >/dev/null
-  H "$nfq" 0 3 > /tmp/nfq.out 2>&1 & q=$!
-  sleep 2
-  r=$(O python3 "$HP" tcp 192.0.2.100 22)
-  sleep 0.5
-  fact queue.bridge.with_reader "conn=$r reader_lines=$(grep -c '^nfq [0-9]' /tmp/nfq.out) queues=$(awk '/^nfq [0-9]/{print $2}' /tmp/nfq.out | sort -u | tr '\n' ',')"
-  note "$(head -3 /tmp/nfq.out)"
-  kill $q 2>/dev/null; wait $q 2>/dev/null
-  flush
-  kill $s1 2>/dev/null; wait 2>/dev/null
+  note "queue modules: $(mods 'nft_queue|nfnetlink_queue')"
+  # fwgen's guest "in" chains hang off bridge postrouting at -150: test there and in forward
+  for fh in bridge@postrouting@-150 bridge@forward@0 inet@forward@0; do
+    IFS=@ read -r fam hk pr <<<"$fh"
+    [ $fam = inet ] && { modprobe br_netfilter; H sysctl -qw net.bridge.bridge-nf-call-iptables=1; note "br_netfilter on for inet forward"; }
+    local rs="table $fam t { chain c { type filter hook $hk priority $pr;
+      oifname \"tap100i0\" tcp dport 2222 counter queue num 0-3 fanout,bypass } }"
+    [ $fam = inet ] && rs=${rs/oifname \"tap100i0\"/ip daddr 192.0.2.100}
+    note "ruleset: $(tr '\n' ' ' <<<"$rs")"
+    for mode in bypass nobypass reader; do
+      r=$(try_nft "$( [ $mode = nobypass ] && echo "${rs/fanout,bypass/fanout}" || echo "$rs")")
+      q=
+      if [ $mode = reader ]; then H "$nfq" 0 3 > /tmp/nfq.out 2>&1 & q=$!; sleep 2; fi
+      c=$(O python3 "$HP" tcp 192.0.2.100 2222)
+      sleep 0.5
+      n=$(H nft list chain $fam t c | grep -o 'packets [0-9]*' | tr ' ' '=')
+      if [ -n "$q" ]; then
+        kill $q 2>/dev/null; wait $q 2>/dev/null
+        c="$c reader_pkts=$(grep -c '^nfq [0-9]' /tmp/nfq.out) queues=$(awk '/^nfq [0-9]/{print $2}' /tmp/nfq.out | sort -u | tr '\n' ',')"
+      fi
+      fact "queue.$fam.$hk@$pr.$mode" "load=$r conn=$c rule_$n"
+      flush
+    done
+  done
+  note "queue modules after: $(mods 'nft_queue|nfnetlink_queue')"
+  H sysctl -qw net.bridge.bridge-nf-call-iptables=0; rmmod br_netfilter 2>/dev/null
+  kill $s1 2>/dev/null; wait $s1 2>/dev/null
 }
 
 l2() {
@@ -246,3 +259,4 @@ sysctl_facts() {
 for s in $sections; do
   case $s in sysctl) sysctl_facts;; *) $s;; esac
 done
+exit 0
