@@ -50,8 +50,8 @@ helpers() {
     done
   done
   bg_pids=()
-  VM100 python3 "$HP" ftp-serve 192.0.2.100 & bg_pids+=($!)
-  H python3 "$HP" ftp-serve 192.0.2.1 & bg_pids+=($!)
+  ip netns exec "$(lab_ns vm100)" python3 "$HP" ftp-serve 192.0.2.100 & bg_pids+=($!)
+  ip netns exec "$(lab_ns host)" python3 "$HP" ftp-serve 192.0.2.1 & bg_pids+=($!)
   sleep 2
   # host (inet): only ftp control + established/related may enter
   for with in 0 1; do
@@ -86,8 +86,8 @@ helpers() {
 
 synflood() {
   note "== 2. SYN-flood meter (rate over 1/minute burst 5: after 5 SYNs a source is blocked for the test)"
-  VM100 python3 "$here/../../netns/probe.py" serve --tcp 22 & sp1=$!
-  H python3 "$here/../../netns/probe.py" serve --tcp 22 & sp2=$!
+  ip netns exec "$(lab_ns vm100)" python3 "$here/../../netns/probe.py" serve --tcp 22 & sp1=$!
+  ip netns exec "$(lab_ns host)" python3 "$here/../../netns/probe.py" serve --tcp 22 & sp2=$!
   H ip addr add 2001:db8:0:1::1/64 dev vmbr0 nodad
   O ip addr add 2001:db8::253/64 dev eth0 nodad
   O ip addr add 2001:db8:0:1::254/64 dev eth0 nodad
@@ -130,8 +130,8 @@ synflood() {
 
 connmark() {
   note "== 3. ct mark = vmid in the bridge family"
-  VM100 python3 "$here/../../netns/probe.py" serve --tcp 22 --udp 53 & s1=$!
-  VM101 python3 "$here/../../netns/probe.py" serve --tcp 22 --udp 53 & s2=$!
+  ip netns exec "$(lab_ns vm100)" python3 "$here/../../netns/probe.py" serve --tcp 22 --udp 53 & s1=$!
+  ip netns exec "$(lab_ns vm101)" python3 "$here/../../netns/probe.py" serve --tcp 22 --udp 53 & s2=$!
   sleep 2
   local rs='table bridge t { chain pre { type filter hook prerouting priority 0;
       iifname "tap100i0" ct mark set 100; iifname "tap101i0" ct mark set 101 }
@@ -162,7 +162,7 @@ connmark() {
 
 queue() {
   note "== 4. NFQUEUE for bridged guest traffic"
-  VM100 python3 "$here/../../netns/probe.py" serve --tcp 2222 & s1=$!
+  ip netns exec "$(lab_ns vm100)" python3 "$here/../../netns/probe.py" serve --tcp 2222 & s1=$!
   nfq=/tmp/nfq-count
   [ -x "$nfq" ] || gcc -O2 -o "$nfq" "$here/nfq-count.c" -lnetfilter_queue || note "cannot build nfq-count"
   sleep 1
@@ -184,7 +184,7 @@ queue() {
     for mode in bypass nobypass reader; do
       r=$(try_nft "$( [ $mode = nobypass ] && echo "${rs/fanout,bypass/fanout}" || echo "$rs")")
       q=
-      if [ $mode = reader ]; then H "$nfq" 0 3 > /tmp/nfq.out 2>&1 & q=$!; sleep 2; fi
+      if [ $mode = reader ]; then ip netns exec "$(lab_ns host)" "$nfq" 0 3 > /tmp/nfq.out 2>&1 & q=$!; sleep 2; fi
       c=$(O python3 "$HP" tcp 192.0.2.100 2222)
       sleep 0.5
       n=$(H nft list chain $fam t c | grep -o 'packets [0-9]*' | tr ' ' '=')
