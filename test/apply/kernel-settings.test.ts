@@ -31,6 +31,7 @@ const pfDefaults = {
   '/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established': '432000',
   '/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_syn_recv': '60',
   '/proc/sys/net/ipv4/tcp_syncookies': '1',
+  '/var/lib/pve-firewall/log_nf_conntrack': '0',
 };
 
 describe('desiredKernelSettings', () => {
@@ -45,7 +46,15 @@ describe('desiredKernelSettings', () => {
       { name: 'net.netfilter.nf_conntrack_tcp_timeout_established', value: '432000' },
       { name: 'net.netfilter.nf_conntrack_tcp_timeout_syn_recv', value: '60' },
       { name: 'net.ipv4.tcp_syncookies', value: '1' },
+      {
+        name: '/var/lib/pve-firewall/log_nf_conntrack',
+        value: '0',
+        file: true,
+        restart: 'pvefw-logger.service',
+      },
     ]);
+    expect(desiredKernelSettings({ log_nf_conntrack: true })[5]?.value).toBe('1');
+    expect(desiredKernelSettings({ log_nf_conntrack: '1' })[5]?.value).toBe('1');
   });
 
   it('rounds nf_conntrack_max up to a multiple of 8192 and sets hashsize to a quarter', () => {
@@ -93,7 +102,7 @@ describe('planKernelSettings / applyKernelSettings', () => {
   it('changes nothing on a host PF has already set up', async () => {
     const proc = fakeProc(pfDefaults);
     const r = await applyKernelSettings(desiredKernelSettings({}), proc);
-    expect(r).toEqual({ changes: [], failed: [] });
+    expect(r).toEqual({ changes: [], failed: [], restarted: [] });
     expect(proc.writes).toEqual([]);
   });
 
@@ -173,6 +182,62 @@ describe('planKernelSettings / applyKernelSettings', () => {
     expect(r.changes.map(formatKernelSettingChange)).toEqual([
       'sysctl net.netfilter.nf_conntrack_max 65536 -> 262144',
       'sysctl net.ipv4.tcp_syncookies 0 -> 1',
+    ]);
+  });
+
+  it("writes pvefw-logger's flag as 0/1, restarts the logger once, and only when written", async () => {
+    const proc = fakeProc(pfDefaults);
+    const restarts: string[] = [];
+    const io = {
+      ...proc,
+      dirExists: (p: string) => Promise.resolve(p === '/var/lib/pve-firewall'),
+      restart: (unit: string) => {
+        restarts.push(unit);
+        return Promise.resolve();
+      },
+    };
+    const desired = desiredKernelSettings({ log_nf_conntrack: true });
+    const r = await applyKernelSettings(desired, io);
+    expect(r.changes.map(formatKernelSettingChange)).toEqual([
+      'file /var/lib/pve-firewall/log_nf_conntrack 0 -> 1',
+    ]);
+    expect(proc.writes).toEqual(['/var/lib/pve-firewall/log_nf_conntrack=1']);
+    expect(r.restarted).toEqual([{ unit: 'pvefw-logger.service' }]);
+    expect(restarts).toEqual(['pvefw-logger.service']);
+    // unchanged: no write, no restart
+    expect(await applyKernelSettings(desired, io)).toEqual({
+      changes: [],
+      failed: [],
+      restarted: [],
+    });
+    expect(restarts).toHaveLength(1);
+  });
+
+  it('leaves the flag file alone where /var/lib/pve-firewall does not exist', async () => {
+    const { '/var/lib/pve-firewall/log_nf_conntrack': _f, ...rest } = pfDefaults;
+    const proc = fakeProc(rest);
+    const io = { ...proc, dirExists: () => Promise.resolve(false) };
+    const desired = desiredKernelSettings({ log_nf_conntrack: true });
+    expect(await planKernelSettings(desired, proc.read, io.dirExists)).toEqual([]);
+    // without a directory check it would be planned (absent: '-')
+    expect((await planKernelSettings(desired, proc.read)).map(formatKernelSettingChange)).toEqual([
+      'file /var/lib/pve-firewall/log_nf_conntrack - -> 1',
+    ]);
+  });
+
+  it('reports a failed restart and keeps the write', async () => {
+    const proc = fakeProc(pfDefaults);
+    const io = {
+      ...proc,
+      restart: () => Promise.reject(new Error('systemctl try-restart pvefw-logger.service failed')),
+    };
+    const r = await applyKernelSettings(desiredKernelSettings({ log_nf_conntrack: 1 }), io);
+    expect(r.changes).toHaveLength(1);
+    expect(r.restarted).toEqual([
+      {
+        unit: 'pvefw-logger.service',
+        error: 'systemctl try-restart pvefw-logger.service failed',
+      },
     ]);
   });
 });
