@@ -48,6 +48,7 @@ describe('compile: settings', () => {
     cluster: { path: 'cluster.fw', text: cluster },
     host: { path: 'host.fw', text: host },
     guests: [],
+    corosync: null,
   });
   const opts = { format: 'nft' as const, localNetwork: [], now: 0 };
 
