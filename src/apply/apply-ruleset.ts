@@ -93,7 +93,7 @@ async function applyLocked(
   if (before instanceof NftListError) return await refuse(before.message, null);
   const kernelAsLeft = prev !== null && prev.kernelDigest === before;
   if (kernelAsLeft && input.inputDigest !== undefined && prev.inputDigest === input.inputDigest) {
-    // Same inputs, so the same settings as last time: only their drift is repaired (5 reads).
+    // Same inputs, so the same settings as last time: only their drift is repaired (a few small reads).
     const wrote = await enforceSettings(prev.settings ?? [], opts);
     opts.log(wrote ? 'ruleset unchanged; kernel settings written' : 'no changes');
     await record('unchanged', null);
