@@ -1,6 +1,7 @@
 // compile: the pure pipeline, sources → ruleset text/JSON + diagnostics. No I/O, no clock (the
 // caller passes `now`). Policy is pve-firewall's: a bad line or rule is dropped with a diagnostic
 // and the rest still compiles; `strict` withholds the ruleset when any error exists.
+import { desiredKernelSettings, type KernelSetting } from './apply/kernel-settings.js';
 import { compareDiagnostics, Diagnostics, type Diagnostic } from './diag/diagnostic.js';
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
@@ -37,6 +38,9 @@ export interface CompileResult {
   config?: ir.Config;
   /** Sorted by file and position. */
   diagnostics: Diagnostic[];
+  /** Kernel settings (sysctls, pvefw-logger's flag file) `apply` enforces after loading the
+   * ruleset; empty when the cluster firewall is off: pve-firewall then writes none either. */
+  settings: KernelSetting[];
 }
 
 export function compile(sources: CompileSources, options: CompileOptions): CompileResult {
@@ -61,6 +65,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     ...(ruleset === undefined ? {} : { ruleset }),
     config,
     diagnostics: [...inventory, ...diags.sorted()].sort(compareDiagnostics),
+    settings: kernelSettings(config),
   });
   if (withheld()) return done();
   const { script, warnings } = generateRuleset(config, { serviceBridges: options.serviceBridges });
@@ -74,6 +79,19 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
   const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
   return done(ruleset);
+}
+
+/** From the resolved host options (defaults included). PF writes them in apply_ruleset, which
+ * runs only when the cluster firewall is enabled; host `enable: 0` still runs it. */
+function kernelSettings(config: ir.Config): KernelSetting[] {
+  if (!config.enabled) return [];
+  const o = config.host.options;
+  return desiredKernelSettings({
+    nf_conntrack_max: o.nfConntrackMax,
+    nf_conntrack_tcp_timeout_established: o.nfConntrackTcpTimeoutEstablished,
+    nf_conntrack_tcp_timeout_syn_recv: o.nfConntrackTcpTimeoutSynRecv,
+    log_nf_conntrack: o.logNfConntrack,
+  });
 }
 
 function parseSources(

@@ -2,8 +2,16 @@
 // holds it. Under the lock: compare digests of the inputs, the script and fwgen's listed tables
 // with the state file, then `nft -c -f -` and `nft -f -` (one transaction: all or nothing,
 // foreign tables untouched; docs/reference.md §nft-atomic-replace). Any failure leaves the kernel
-// as it was and is recorded.
+// as it was and is recorded. After a load, and on every run that keeps the ruleset, the kernel
+// settings (sysctls, pvefw-logger's flag) are written where they differ, as pve-firewall does
+// every cycle; a failed load writes none.
 import { acquireLock } from './acquire-lock.js';
+import {
+  applyKernelSettings,
+  formatKernelSettingChange,
+  type KernelSetting,
+  type KernelSettingsIo,
+} from './kernel-settings.js';
 import { digestText, listOwnTables, NftListError } from './list-own-tables.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';
 import {
@@ -22,6 +30,8 @@ export interface Compiled {
   warnings: string[];
   errors: string[];
   guests: GuestSummary[];
+  /** Kernel settings to enforce once the script is loaded (compile's `settings`). */
+  settings: KernelSetting[];
 }
 
 export interface ApplyInput {
@@ -41,6 +51,8 @@ export interface ApplyOptions extends NftOptions {
   /** One event per call, one line each (journald). */
   log: (line: string) => void;
   now?: () => number;
+  /** Where kernel settings are read and written; without it none are (tests of the ruleset). */
+  settings?: KernelSettingsIo;
 }
 
 export type ApplyOutcome =
@@ -81,7 +93,9 @@ async function applyLocked(
   if (before instanceof NftListError) return await refuse(before.message, null);
   const kernelAsLeft = prev !== null && prev.kernelDigest === before;
   if (kernelAsLeft && input.inputDigest !== undefined && prev.inputDigest === input.inputDigest) {
-    opts.log('no changes');
+    // Same inputs, so the same settings as last time: only their drift is repaired (a few small reads).
+    const wrote = await enforceSettings(prev.settings ?? [], opts);
+    opts.log(wrote ? 'ruleset unchanged; kernel settings written' : 'no changes');
     await record('unchanged', null);
     return { kind: 'unchanged' };
   }
@@ -94,8 +108,9 @@ async function applyLocked(
   }
   const configDigest = digestText(compiled.script);
   if (kernelAsLeft && prev.configDigest === configDigest) {
-    // Inputs changed but not the script (an edited comment outside any rule, say).
-    opts.log('no changes');
+    // Inputs changed but not the script (an edited comment outside any rule, or a setting).
+    const wrote = await enforceSettings(compiled.settings, opts);
+    opts.log(wrote ? 'ruleset unchanged; kernel settings written' : 'no changes');
     await record('unchanged', compiled, {
       inputDigest: input.inputDigest ?? null,
       configDigest,
@@ -113,6 +128,8 @@ async function applyLocked(
 
   const refused = await loadScript(compiled.script, opts);
   if (refused !== null) return await refuse(refused, compiled);
+  // In the namespace apply runs in (the initial one on a node: conntrack max is global).
+  await enforceSettings(compiled.settings, opts);
 
   const after = await ownTablesDigest(opts);
   if (after instanceof NftListError) {
@@ -149,6 +166,8 @@ function stateRecorder(
   return (result, compiled, digests) => {
     const time = new Date(now()).toISOString();
     const changed = result === 'applied' || result === 'restored' || result === 'removed';
+    // Enforced this run: a loaded or kept ruleset; a refused or erroneous run enforced nothing.
+    const enforced = changed || result === 'unchanged';
     return writeState(stateDir, {
       version: 1,
       lastRun: { time, result, durationMs: now() - started },
@@ -162,8 +181,38 @@ function stateRecorder(
       warnings: compiled ? compiled.warnings : (prev?.warnings ?? []),
       errors: compiled ? compiled.errors : (prev?.errors ?? []),
       guests: compiled ? compiled.guests : (prev?.guests ?? []),
+      settings: enforced && compiled ? compiled.settings : (prev?.settings ?? []),
     });
   };
+}
+
+/**
+ * Writes the settings that differ from the kernel's, one log line each, and restarts the units
+ * that read them. A failure is a warning: the ruleset stands, and the next run tries again.
+ * True when anything was written.
+ */
+async function enforceSettings(
+  desired: readonly KernelSetting[],
+  opts: Pick<ApplyOptions, 'settings' | 'log'>,
+): Promise<boolean> {
+  if (opts.settings === undefined || desired.length === 0) return false;
+  let r;
+  try {
+    r = await applyKernelSettings(desired, opts.settings);
+  } catch (e) {
+    opts.log(`warning: kernel settings not checked: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
+  for (const c of r.changes) opts.log(formatKernelSettingChange(c));
+  for (const f of r.failed)
+    opts.log(`warning: not written: ${formatKernelSettingChange(f.change)}: ${f.error}`);
+  for (const u of r.restarted)
+    opts.log(
+      u.error === undefined
+        ? `restarted ${u.unit} (if it was running): it reads its setting at start`
+        : `warning: ${u.error}`,
+    );
+  return r.changes.length > 0;
 }
 
 /** The running ruleset is kept: log why and record the refusal among the run's errors. */
@@ -181,6 +230,7 @@ async function refuseRun(
     warnings: prev?.warnings ?? [],
     errors: [],
     guests: prev?.guests ?? [],
+    settings: prev?.settings ?? [],
   };
   await record('refused', { ...base, errors: [...base.errors, `error: ${message}`] });
   return { kind: 'refused', message };

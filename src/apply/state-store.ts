@@ -3,6 +3,7 @@
 // status` never reads half a file. Must not: decide anything; apply-ruleset does.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { KernelSetting } from './kernel-settings.js';
 
 export const DEFAULT_STATE_DIR = '/run/fwgen';
 
@@ -37,6 +38,10 @@ export interface ApplyState {
   warnings: string[];
   errors: string[];
   guests: GuestSummary[];
+  /** The kernel settings the last successful apply enforced (compile's `settings`); every run,
+   * the no-op one too, writes those that differ from the kernel's. Absent: none known (state
+   * written by `stop` or an older fwgen). `stop` does not undo them. */
+  settings?: KernelSetting[];
 }
 
 export function stateDir(env: Record<string, string | undefined>, override?: string): string {

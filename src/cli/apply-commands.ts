@@ -3,7 +3,13 @@
 import { Option, type Command } from 'commander';
 import { LockTimeoutError } from '../apply/acquire-lock.js';
 import * as apply from '../apply/apply-ruleset.js';
+import {
+  formatKernelSettingChange,
+  planKernelSettings,
+  type KernelSetting,
+} from '../apply/kernel-settings.js';
 import { previewApply } from '../apply/preview-apply.js';
+import { settingsIo } from '../apply/settings-io.js';
 import { stateDir, type GuestSummary } from '../apply/state-store.js';
 import { stopFirewall } from '../apply/stop-firewall.js';
 import { compileKey } from '../compile-key.js';
@@ -29,11 +35,27 @@ Nothing happens when the config and fwgen's tables in the kernel are unchanged s
 apply; tables changed by hand are restored. Any failure keeps the running ruleset.
 Invalid lines are skipped and reported (pve-firewall's policy); with --strict nothing is loaded.
 
+Kernel settings, as pve-firewall writes them on every cycle (only while the cluster firewall is
+enabled): net.netfilter.nf_conntrack_max (host option, only raised: at least 262144, rounded up
+to 8192; the hash size /sys/module/nf_conntrack/parameters/hashsize = max/4 with it), the
+nf_conntrack_tcp_timeout_established / _syn_recv options (defaults 432000 / 60),
+net.ipv4.tcp_syncookies=1, and /var/lib/pve-firewall/log_nf_conntrack (0/1, host option
+log_nf_conntrack; pvefw-logger.service is try-restarted when it changes; nothing when that
+directory does not exist). Each run, the no-op one too, writes those that differ, after a
+successful load, and logs 'sysctl <name> <old> -> <new>' ('file <path> …' for the flag file);
+--dry-run and 'fwgen diff' print the same lines. 'fwgen stop' does not undo them.
+
 State: $FWGEN_STATE_DIR (default /run/fwgen)/state.json; lock: the same dir/lock.
 nft: $FWGEN_NFT (default: nft from PATH).
 
 Exit status: 0 applied or no changes, 1 config errors (--strict) or unreadable config,
 2 usage error, 3 nft refused the ruleset (running one unchanged), 75 another run holds the lock.`;
+
+const STOP_HELP = `
+Kernel settings that 'fwgen apply' wrote (nf_conntrack_max and hashsize, the conntrack TCP
+timeouts, tcp_syncookies, /var/lib/pve-firewall/log_nf_conntrack) are left as they are, as
+pve-firewall leaves them when it stops: they are not filtering, and the previous values are not
+known after a reboot anyway.`;
 
 interface ApplyFlags extends TreeFlags {
   dryRun?: boolean;
@@ -74,6 +96,7 @@ export function addApplyCommands(
     .command('stop')
     .description("remove fwgen's tables from the kernel (other tables are left alone)")
     .addOption(wait)
+    .addHelpText('after', STOP_HELP)
     .action(async (opts: { wait: string }) => setStatus(await runStop(opts, io)));
 }
 
@@ -97,6 +120,7 @@ export async function compileService(
     warnings: result.diagnostics.filter((d) => d.severity !== 'error').map(line),
     errors: result.diagnostics.filter((d) => d.severity === 'error').map(line),
     guests: guestSummary(result.config),
+    settings: result.settings,
   };
 }
 
@@ -109,6 +133,21 @@ function guestSummary(config: ir.Config | undefined): GuestSummary[] {
     policyOut: g.options.policyOut,
     filtered: g.nics.filter((n) => n.firewall).map((n) => n.device),
   }));
+}
+
+/** The `sysctl …` lines of diff and --dry-run; unreadable files (hashsize is root-only) are a note. */
+async function plannedSettings(desired: KernelSetting[], io: Io): Promise<string[]> {
+  const sys = settingsIo(io.env);
+  try {
+    const plan = await planKernelSettings(desired, sys.read, sys.dirExists);
+    return plan.map((c) => `${formatKernelSettingChange(c)}\n`);
+  } catch (e) {
+    logLine(
+      io,
+      `note: kernel settings not compared: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return [];
+  }
 }
 
 function waitMs(text: string): number {
@@ -137,7 +176,12 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
       return EXIT.refused;
     }
     if (preview.note) log(`note: ${preview.note}`);
-    io.stdout(preview.diff === '' ? 'no changes\n' : preview.diff);
+    const settings = await plannedSettings(compiled.settings, io);
+    io.stdout(
+      preview.diff === '' && settings.length === 0
+        ? 'no changes\n'
+        : preview.diff + settings.join(''),
+    );
     return EXIT.ok;
   }
   let input: apply.ApplyInput;
@@ -158,6 +202,7 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
       warnings: [],
       errors: [`error: ${e.message}`],
       guests: [],
+      settings: [],
     };
     input = { inputDigest: undefined, compile: async () => failed };
   }
@@ -167,6 +212,7 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
       stateDir: stateDir(io.env),
       lockTimeoutMs: waitMs(opts.wait),
       log,
+      settings: settingsIo(io.env),
     });
     if (outcome.kind === 'refused') return EXIT.refused;
     if (outcome.kind === 'config-error') return EXIT.errors;

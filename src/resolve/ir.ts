@@ -112,6 +112,11 @@ export interface HostOptions {
   protectionSynfloodBurst: number;
   /** e.g. ['ftp', 'tftp'] */
   nfConntrackHelpers: string[];
+  /** Kernel settings apply writes (apply/kernel-settings.ts), with the options' defaults. */
+  nfConntrackMax: number;
+  nfConntrackTcpTimeoutEstablished: number;
+  nfConntrackTcpTimeoutSynRecv: number;
+  logNfConntrack: boolean;
 }
 
 export interface GuestOptions {

@@ -5,7 +5,15 @@ import { mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/apply/acquire-lock.js';
-import { CLUSTER_FW, FAKE_NFT, fwgen, readJson, sandbox, type Sandbox } from './helpers.js';
+import {
+  CLUSTER_FW,
+  FAKE_NFT,
+  FAKE_SYSTEMCTL,
+  fwgen,
+  readJson,
+  sandbox,
+  type Sandbox,
+} from './helpers.js';
 
 let sb: Sandbox;
 let fake: string; // FAKE_NFT_DIR
@@ -15,7 +23,14 @@ const tree = () => ['--root', sb.root, '--node', 'pve1'];
 beforeEach(async () => {
   sb = await sandbox();
   fake = path.join(sb.dir, 'fake');
-  env = { FWGEN_NFT: FAKE_NFT, FWGEN_STATE_DIR: sb.state, FAKE_NFT_DIR: fake };
+  env = {
+    FWGEN_NFT: FAKE_NFT,
+    FWGEN_STATE_DIR: sb.state,
+    FAKE_NFT_DIR: fake,
+    FWGEN_SETTINGS_ROOT: sb.settings,
+    FWGEN_SYSTEMCTL: FAKE_SYSTEMCTL,
+    FAKE_SYSTEMCTL_LOG: path.join(sb.dir, 'systemctl.log'),
+  };
 });
 afterEach(() => sb.cleanup());
 

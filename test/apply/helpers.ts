@@ -11,6 +11,17 @@ import { nodeReader } from '../../src/load/file-reader.js';
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const FAKE_NFT = path.join(HERE, 'fake-nft.sh');
 export const FAILING_NFT = path.join(HERE, 'failing-nft.sh');
+/** Appends its arguments to $FAKE_SYSTEMCTL_LOG. */
+export const FAKE_SYSTEMCTL = path.join(HERE, 'fake-systemctl.sh');
+
+/** The kernel's values of the settings apply enforces, equal to PF's defaults: nothing to write. */
+export const KERNEL_DEFAULTS: Record<string, string> = {
+  'proc/sys/net/netfilter/nf_conntrack_max': '262144\n',
+  'sys/module/nf_conntrack/parameters/hashsize': '65536\n',
+  'proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established': '432000\n',
+  'proc/sys/net/netfilter/nf_conntrack_tcp_timeout_syn_recv': '60\n',
+  'proc/sys/net/ipv4/tcp_syncookies': '1\n',
+};
 
 export const CLUSTER_FW = `[OPTIONS]
 enable: 1
@@ -29,6 +40,8 @@ export interface Sandbox {
   dir: string;
   root: string;
   state: string;
+  /** $FWGEN_SETTINGS_ROOT: a fake /proc, /sys (KERNEL_DEFAULTS) and /var/lib; never the real one. */
+  settings: string;
   write(rel: string, text: string): Promise<void>;
   cleanup(): Promise<void>;
 }
@@ -47,10 +60,16 @@ export async function sandbox(opts: { guests?: boolean } = {}): Promise<Sandbox>
     await write('nodes/pve1/qemu-server/100.conf', GUEST_CONF);
     await write('firewall/100.fw', GUEST_FW);
   }
+  const settings = path.join(dir, 'sysroot');
+  for (const [rel, value] of Object.entries(KERNEL_DEFAULTS)) {
+    await mkdir(path.dirname(path.join(settings, rel)), { recursive: true });
+    await writeFile(path.join(settings, rel), value);
+  }
   return {
     dir,
     root,
     state: path.join(dir, 'state'),
+    settings,
     write,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
@@ -63,6 +82,9 @@ export interface Run {
 }
 
 export async function fwgen(argv: string[], env: Record<string, string | undefined>): Promise<Run> {
+  // apply and diff read and write kernel settings: only ever under a test's own root
+  if (/^(apply|diff)$/.test(argv[0] ?? '') && env.FWGEN_SETTINGS_ROOT === undefined)
+    throw new Error('fwgen apply/diff in a test needs FWGEN_SETTINGS_ROOT (sandbox().settings)');
   let stdout = '';
   let stderr = '';
   const io: Io = {

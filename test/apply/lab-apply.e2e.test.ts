@@ -48,6 +48,17 @@ describe.runIf(lab.ok || labRequired())(
           expect(result('newport'), out).not.toBe('0');
           expect(result('conn'), out).toBe('ok 40');
           expect(result('stop'), out).toBe('0 ');
+          // kernel settings inside the host namespace: per-netns timeouts written, global max refused
+          expect(result('set_plan'), out).toMatch(
+            /^sysctl \/sys\/module\/nf_conntrack\/parameters\/hashsize \d+ -> 75776;sysctl net\.netfilter\.nf_conntrack_max \d+ -> 303104;sysctl net\.netfilter\.nf_conntrack_tcp_timeout_established 432000 -> 86400;sysctl net\.netfilter\.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;$/,
+          );
+          expect(result('set_apply1'), out).toBe(
+            '0 sysctl net.netfilter.nf_conntrack_tcp_timeout_established 432000 -> 86400;sysctl net.netfilter.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;',
+          );
+          expect(result('set_values'), out).toBe('86400 30 ');
+          expect(result('set_apply2'), out).toBe('0 0 no changes');
+          const [before, after] = (result('set_initial') ?? '').split('-> ');
+          expect(after, out).toBe(before);
           console.log(
             `lab (${lab.mode}): no-op apply ${result('noop_ms')} ms (tiny tree, TCG-emulated CPU)`,
           );

@@ -87,7 +87,11 @@ exec '${inner}' "$@"
     calls = path.join(sb.dir, 'calls');
     await execa('ip', ['netns', 'add', ns]);
     await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: FOREIGN });
-    env = { FWGEN_NFT: await nftWrapper('nft'), FWGEN_STATE_DIR: sb.state };
+    env = {
+      FWGEN_NFT: await nftWrapper('nft'),
+      FWGEN_STATE_DIR: sb.state,
+      FWGEN_SETTINGS_ROOT: sb.settings,
+    };
   });
   afterEach(async () => {
     await execa('ip', ['netns', 'del', ns], { reject: false });

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { desiredKernelSettings, settingPath } from '../../src/apply/kernel-settings.js';
 import { HERE } from './helpers.js';
 
 const ROOT = path.resolve(HERE, '..', '..');
@@ -115,5 +116,17 @@ describe('packaging', () => {
     expect(stop).toMatch(/^PartOf=fwgen\.timer$/m);
     for (const u of [service, timer, stop])
       expect(u).toMatch(/^Conflicts=pve-firewall\.service proxmox-firewall\.service$/m);
+  });
+
+  it('fwgen.service may write exactly its state dir and the kernel settings apply enforces', async () => {
+    const service = await readFile(path.join(ROOT, 'packaging', 'fwgen.service'), 'utf8');
+    const writable = [...service.matchAll(/^ReadWritePaths=(.*)$/gm)].map((m) => m[1]);
+    const settings = desiredKernelSettings({}).map((s) => `-${settingPath(s.name)}`);
+    expect(writable.sort()).toEqual(['/run/fwgen', ...settings].sort());
+    expect(service).toMatch(/^ProtectKernelTunables=yes$/m);
+    expect(service).toMatch(/^RestrictAddressFamilies=.*AF_UNIX/m); // systemctl try-restart
+    // stop writes no settings
+    const stop = await readFile(path.join(ROOT, 'packaging', 'fwgen-stop.service'), 'utf8');
+    expect([...stop.matchAll(/^ReadWritePaths=(.*)$/gm)].map((m) => m[1])).toEqual(['/run/fwgen']);
   });
 });

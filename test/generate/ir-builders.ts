@@ -82,6 +82,10 @@ export function hostOptions(over: Partial<ir.HostOptions> = {}): ir.HostOptions 
     protectionSynfloodRate: 200,
     protectionSynfloodBurst: 1000,
     nfConntrackHelpers: [],
+    nfConntrackMax: 262144,
+    nfConntrackTcpTimeoutEstablished: 432000,
+    nfConntrackTcpTimeoutSynRecv: 60,
+    logNfConntrack: false,
     ...over,
   };
 }
