@@ -1,6 +1,7 @@
 // Kernel settings that pve-firewall writes on every apply (conntrack table size, TCP timeouts,
-// syncookies, pvefw-logger's conntrack flag): which values the host options ask for, and the read-compare-write that apply,
-// `diff` and `apply --dry-run` share. File access is injected; this module touches nothing itself.
+// syncookies, pvefw-logger's conntrack flag): which values the host options ask for, and the
+// read-compare-write that apply, `diff` and `apply --dry-run` share. File access is injected;
+// this module touches nothing itself.
 // Facts behind it (kernel 6.1, measured): docs/nft-facts.md section 6.
 
 /** One setting: a sysctl name (`net.netfilter.nf_conntrack_max`) or an absolute path (module
@@ -58,7 +59,8 @@ const DEFAULT_TIMEOUT_SYN_RECV = 60;
  * - nf_conntrack_max: 262144, or the option rounded up to a multiple of 8192 when it is larger
  *   (smaller values are ignored); hashsize = max / 4, written only with a max change.
  * - the two TCP timeouts: option or 432000 / 60 (PF's syn_recv code has a typo that writes an
- *   empty value when the option is set, SPEC g.1 #19; fwgen writes what was meant).
+ *   empty value when the option is set, docs/reference.md §pf-syn-recv-typo; fwgen writes
+ *   what was meant).
  * - tcp_syncookies = 1: PF's enable_bridge_firewall writes it so that a SYN flood cannot fill a
  *   listener's queue; it complements protection_synflood and is the kernel default anyway.
  * - log_nf_conntrack: `0`/`1` (no newline, as PF's file_set_contents writes it) into

@@ -19,7 +19,8 @@ let sb: Sandbox;
 let env: Record<string, string>;
 const tree = () => ['--root', sb.root, '--node', 'pve1'];
 const HOST_OPTIONS =
-  '[OPTIONS]\nenable: 1\nnf_conntrack_max: 300000\nnf_conntrack_tcp_timeout_established: 86400\nnf_conntrack_tcp_timeout_syn_recv: 30\n';
+  '[OPTIONS]\nenable: 1\nnf_conntrack_max: 300000\n' +
+  'nf_conntrack_tcp_timeout_established: 86400\nnf_conntrack_tcp_timeout_syn_recv: 30\n';
 const sys = (rel: string) => readFile(path.join(sb.settings, rel), 'utf8');
 const MAX = 'proc/sys/net/netfilter/nf_conntrack_max';
 const EST = 'proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established';

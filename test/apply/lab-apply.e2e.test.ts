@@ -53,7 +53,8 @@ describe.runIf(lab.ok || labRequired())(
             /^sysctl \/sys\/module\/nf_conntrack\/parameters\/hashsize \d+ -> 75776;sysctl net\.netfilter\.nf_conntrack_max \d+ -> 303104;sysctl net\.netfilter\.nf_conntrack_tcp_timeout_established 432000 -> 86400;sysctl net\.netfilter\.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;$/,
           );
           expect(result('set_apply1'), out).toBe(
-            '0 sysctl net.netfilter.nf_conntrack_tcp_timeout_established 432000 -> 86400;sysctl net.netfilter.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;',
+            '0 sysctl net.netfilter.nf_conntrack_tcp_timeout_established 432000 -> 86400;' +
+              'sysctl net.netfilter.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;',
           );
           expect(result('set_values'), out).toBe('86400 30 ');
           expect(result('set_apply2'), out).toBe('0 0 no changes');
