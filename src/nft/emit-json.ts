@@ -175,6 +175,18 @@ function stmtJson(stmt: Stmt): Json {
       return { mangle: { key: { ct: { key: 'mark' } }, value: checkNum(stmt.value) } };
     case 'meta-mark-set':
       return { mangle: { key: { meta: { key: 'mark' } }, value: checkNum(stmt.value) } };
+    case 'queue': {
+      const flags = [...(stmt.fanout ? ['fanout'] : []), ...(stmt.bypass ? ['bypass'] : [])];
+      return {
+        queue: {
+          num:
+            stmt.from === stmt.to
+              ? checkNum(stmt.from)
+              : { range: [checkNum(stmt.from), checkNum(stmt.to)] },
+          ...(flags.length > 0 ? { flags } : {}),
+        },
+      };
+    }
   }
 }
 

@@ -220,6 +220,15 @@ function stmtText(stmt: Stmt): string {
       return `ct mark set ${checkNum(stmt.value)}`;
     case 'meta-mark-set':
       return `meta mark set ${checkNum(stmt.value)}`;
+    case 'queue': {
+      // nft 1.0.6 lists it in this spelling (measured: test/kernel-lab/facts/parity-facts.sh, section queue).
+      const num =
+        stmt.from === stmt.to
+          ? `${checkNum(stmt.from)}`
+          : `${checkNum(stmt.from)}-${checkNum(stmt.to)}`;
+      const flags = [...(stmt.fanout ? ['fanout'] : []), ...(stmt.bypass ? ['bypass'] : [])];
+      return `queue num ${num}${flags.length > 0 ? ` ${flags.join(',')}` : ''}`;
+    }
   }
 }
 
