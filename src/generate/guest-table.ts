@@ -12,7 +12,7 @@ import type * as nft from '../nft/model.js';
 import { Builtins, policyRules, tcpFlagPatterns } from './builtins.js';
 import { IpsQueues } from './ips.js';
 import { cidrValue, IpSets, sortCidrs } from './ipsets.js';
-import { layer2ProtocolRules, macFilterScope } from './layer2.js';
+import { layer2ProtocolRules, macFilterScope, nonIpReturn } from './layer2.js';
 import { names } from './names.js';
 import {
   ACCEPT,
@@ -270,6 +270,7 @@ function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
       );
   }
   out.push(rule(match(meta('protocol'), sym('arp')), verdict(RETURN)));
+  out.push(nonIpReturn());
   out.push(rule(ctState('established', 'related'), verdict(RETURN)));
   if (!t.host.nfConntrackAllowInvalid) out.push(rule(ctState('invalid'), verdict(DROP)));
   if (opt.dhcp) {

@@ -5,7 +5,7 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { ethertypeNft } from '../data/ethertypes.js';
-import { anonSet, DROP, match, meta, payload, sym, verdict } from './rule-stmts.js';
+import { anonSet, DROP, match, meta, payload, RETURN, sym, verdict } from './rule-stmts.js';
 
 const IPV4 = 0x0800;
 const IPV6 = 0x86dd;
@@ -30,4 +30,13 @@ export function layer2ProtocolRules(ebtables: boolean, opt: ir.GuestOptions): nf
       ],
     },
   ];
+}
+
+/** After the layer-2 part, frames that are neither IP nor ARP are done: in PF only ebtables sees
+ * them (iptables gets IPv4/IPv6 only), so the IP rules and the policy must not judge them. They
+ * have no conntrack entry, and `ct state invalid drop` would drop every one of them. */
+export function nonIpReturn(): nft.Rule {
+  return {
+    stmts: [match(meta('protocol'), anonSet([sym('ip'), sym('ip6')]), '!='), verdict(RETURN)],
+  };
 }
