@@ -237,6 +237,7 @@ function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
   if (opt.macfilter && mac !== null) {
     // First, for every frame: PF's ebtables filter (`-s ! <mac> DROP`, on by default) runs
     // before iptables, so DHCP and established traffic from a foreign MAC are dropped too.
+    // With `ebtables: 0` only IPv4/IPv6 frames (PF's iptables `-m mac`; layer2.ts).
     out.push(
       rule(
         ...macFilterScope(t.config.ebtables),
