@@ -221,7 +221,8 @@ function stmtText(stmt: Stmt): string {
     case 'meta-mark-set':
       return `meta mark set ${checkNum(stmt.value)}`;
     case 'queue': {
-      // nft 1.0.6 lists it in this spelling (measured: test/kernel-lab/facts/parity-facts.sh, section queue).
+      // Loads on nft 1.0.6 / kernel 6.1 (text and JSON); nft lists it back as
+      // `queue flags bypass[,fanout] to N[-M]`.
       const num =
         stmt.from === stmt.to
           ? `${checkNum(stmt.from)}`
