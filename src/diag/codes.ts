@@ -84,6 +84,8 @@ export const DIAGNOSTIC_CODES = [
   // generator workarounds (src/generate/warning.ts)
   'inbound-reject-as-drop',
   'no-mac-filter',
+  // guest layer 2 (layer2_protocols)
+  'unknown-ethertype',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

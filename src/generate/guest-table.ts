@@ -10,7 +10,9 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules, tcpFlagPatterns } from './builtins.js';
+import { IpsQueues } from './ips.js';
 import { cidrValue, IpSets, sortCidrs } from './ipsets.js';
+import { layer2ProtocolRules, macFilterScope, nonIpReturn } from './layer2.js';
 import { names } from './names.js';
 import {
   ACCEPT,
@@ -76,6 +78,7 @@ interface TableParts {
   warn: WarningSink;
   /** How many filtered NICs carry each MAC: a shared MAC cannot select one NIC's <nic>_in_pre. */
   macCount: Map<string, number>;
+  ips: IpsQueues;
 }
 
 /** One filtered NIC with its guest's options and the guest rules that apply to it. */
@@ -128,6 +131,7 @@ export function guestTable(
     }),
     warn,
     macCount: new Map(),
+    ips: new IpsQueues(),
   };
   for (const { nic } of nics)
     if (nic.mac !== null) t.macCount.set(nic.mac, (t.macCount.get(nic.mac) ?? 0) + 1);
@@ -174,6 +178,7 @@ export function guestTable(
     chains: [
       ...dispatchChains(opts, t.builtins, macMap.length > 0),
       ...t.builtins.chains(),
+      ...t.ips.chains(),
       ...chains,
     ],
   };
@@ -232,10 +237,19 @@ function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
   if (opt.macfilter && mac !== null) {
     // First, for every frame: PF's ebtables filter (`-s ! <mac> DROP`, on by default) runs
     // before iptables, so DHCP and established traffic from a foreign MAC are dropped too.
-    out.push(rule(match(payload('ether', 'saddr'), sym(mac), '!='), verdict(DROP)));
+    // With `ebtables: 0` only IPv4/IPv6 frames (PF's iptables `-m mac`; layer2.ts).
+    out.push(
+      rule(
+        ...macFilterScope(t.config.ebtables),
+        match(payload('ether', 'saddr'), sym(mac), '!='),
+        verdict(DROP),
+      ),
+    );
   }
-  // ARP is untracked: decide it before the ct rules. PF ebtables: ARP sender MAC and sender IP.
-  if (opt.macfilter && mac !== null)
+  out.push(...layer2ProtocolRules(t.config.ebtables, opt));
+  // ARP is untracked: decide it before the ct rules. PF ebtables: ARP sender MAC and sender IP
+  // (both off with `ebtables: 0`, as in PF).
+  if (opt.macfilter && mac !== null && t.config.ebtables)
     out.push(
       rule(
         match(meta('protocol'), sym('arp')),
@@ -247,15 +261,17 @@ function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
     t.ipfilter.add(nic.device, nic.ipfilter);
     // No entry for this port in a family (an empty filter) drops all of that family: ARP too,
     // as with IPv4 no address may be claimed.
-    out.push(
-      rule(
-        match(meta('protocol'), sym('arp')),
-        t.ipfilter.mismatch(4, payload('arp', 'saddr ip')),
-        verdict(DROP),
-      ),
-    );
+    if (t.config.ebtables)
+      out.push(
+        rule(
+          match(meta('protocol'), sym('arp')),
+          t.ipfilter.mismatch(4, payload('arp', 'saddr ip')),
+          verdict(DROP),
+        ),
+      );
   }
   out.push(rule(match(meta('protocol'), sym('arp')), verdict(RETURN)));
+  out.push(nonIpReturn());
   out.push(rule(ctState('established', 'related'), verdict(RETURN)));
   if (!t.host.nfConntrackAllowInvalid) out.push(rule(ctState('invalid'), verdict(DROP)));
   if (opt.dhcp) {
@@ -327,14 +343,16 @@ function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
 function inboundHead(t: TableParts, n: NicParts): InHeadEntry[] {
   const { config, host, builtins } = t;
   const opt = n.opt;
+  // IPS: PF queues NDP and RELATED/ESTABLISHED inbound traffic too (ips.ts).
+  const queue = t.ips.accept(opt);
   const inHead: InHeadEntry[] = [];
   inHead.push({ stmts: [match(meta('protocol'), sym('arp'))], post: ACCEPT });
   if (opt.ndp)
     inHead.push({
       stmts: [match(payload('icmpv6', 'type'), anonSet(NDP_IN.map(sym)))],
-      post: ACCEPT,
+      post: queue,
     });
-  inHead.push({ stmts: [ctState('established', 'related')], post: ACCEPT });
+  inHead.push({ stmts: [ctState('established', 'related')], post: queue });
   if (!host.nfConntrackAllowInvalid) inHead.push({ stmts: [ctState('invalid')], post: DROP });
   // PF applies blacklist, smurfs and tcpflags to traffic into guests as well (docs/reference.md
   // §pve-protections).
@@ -403,14 +421,14 @@ function nicInChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.Rule
       // REJECT in postrouting is a DROP: the frame was flooded or comes from the host, and it is
       // never answered on the guest's behalf (docs/reference.md §nft-bridge-reject,
       // §nft-reject-design).
-      action: [verdict(r.verdict === 'accept' ? ACCEPT : DROP)],
+      action: [verdict(r.verdict === 'accept' ? t.ips.accept(opt) : DROP)],
       log: true,
     })),
   );
   inPost.push(
     ...policyRules(opt.policyIn, {
       builtins: t.builtins,
-      accept: ACCEPT,
+      accept: t.ips.policyAccept(opt),
       rejectAllowed: false,
       log:
         opt.logLevelIn !== null

@@ -61,6 +61,9 @@ export const names = {
     nicOut: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_out`,
     nicInPre: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in_pre`,
     nicIn: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in`,
+    /** IPS: queue IP traffic to NFQUEUE `from`..`to`, accept the rest (ips.ts). */
+    ipsQueue: (from: number, to: number): string =>
+      from === to ? `ips_queue_${from}` : `ips_queue_${from}_${to}`,
   },
   /** Named set holding one family of an ipset: `v4_dc/management`, `v6_guest-100/ipfilter-net0`. */
   ipset(key: string, family: ir.IpFamily): string {

@@ -182,6 +182,18 @@ function stmtJson(stmt: Stmt): Json {
             : checkNum(stmt.value),
         },
       };
+    case 'queue': {
+      const flags = [...(stmt.fanout ? ['fanout'] : []), ...(stmt.bypass ? ['bypass'] : [])];
+      return {
+        queue: {
+          num:
+            stmt.from === stmt.to
+              ? checkNum(stmt.from)
+              : { range: [checkNum(stmt.from), checkNum(stmt.to)] },
+          ...(flags.length > 0 ? { flags } : {}),
+        },
+      };
+    }
   }
 }
 

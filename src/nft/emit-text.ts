@@ -221,6 +221,16 @@ function stmtText(stmt: Stmt): string {
     case 'meta-mark-set':
       // or: set one bit, keep the others (`meta mark set meta mark | N`)
       return `meta mark set ${stmt.or ? 'meta mark | ' : ''}${checkNum(stmt.value)}`;
+    case 'queue': {
+      // Loads on nft 1.0.6 / kernel 6.1 (text and JSON); nft lists it back as
+      // `queue flags bypass[,fanout] to N[-M]`.
+      const num =
+        stmt.from === stmt.to
+          ? `${checkNum(stmt.from)}`
+          : `${checkNum(stmt.from)}-${checkNum(stmt.to)}`;
+      const flags = [...(stmt.fanout ? ['fanout'] : []), ...(stmt.bypass ? ['bypass'] : [])];
+      return `queue num ${num}${flags.length > 0 ? ` ${flags.join(',')}` : ''}`;
+    }
   }
 }
 

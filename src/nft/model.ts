@@ -106,7 +106,10 @@ export type Stmt =
   | { kind: 'log'; prefix?: string; group?: number; level?: string }
   | { kind: 'reject'; with?: RejectWith }
   | { kind: 'ct-mark-set'; value: number }
-  | { kind: 'meta-mark-set'; value: number; or?: boolean };
+  | { kind: 'meta-mark-set'; value: number; or?: boolean }
+  /** `queue num N[-M] [fanout,]bypass` (terminal: the reader decides; bypass = accept when no
+   * reader is bound). */
+  | { kind: 'queue'; from: number; to: number; fanout: boolean; bypass: boolean };
 
 export type PayloadProto =
   | 'ether'

@@ -12,6 +12,7 @@ import {
   type OptionScope,
   type OptionSpec,
 } from '../data/options.js';
+import { checkEthertypeList, checkIpsQueues } from './check-guest-l2-ips.js';
 import type { LogRateLimit } from './ir.js';
 import { optionSupport, type OptionSupport } from './option-support.js';
 
@@ -158,6 +159,10 @@ function checkValue(spec: OptionSpec, value: ast.Located<string>, diags: Diagnos
         parseRateLimit(v) ??
         bad(diags, spec, value, "'enable=0|1,rate=N/second|minute|hour|day,burst=N'")
       );
+    case 'ips-queues':
+      return checkIpsQueues(value, diags);
+    case 'ethertype-list':
+      return checkEthertypeList(value, diags);
     default:
       return v;
   }

@@ -130,6 +130,11 @@ export interface GuestOptions {
   ndp: boolean;
   radv: boolean;
   ipfilter: boolean;
+  /** `ips: 1`: accepted inbound traffic goes to these NFQUEUE queues (`ips_queues`, default 0);
+   * null = no IPS. */
+  ips: { from: number; to: number } | null;
+  /** `layer2_protocols`: the ethertypes the guest may send, deduplicated, ascending; null = all. */
+  layer2Protocols: number[] | null;
 }
 
 export interface Nic {
@@ -171,6 +176,9 @@ export interface CorosyncLink {
 export interface Config {
   /** cluster `enable` (a stale timestamp counts as off). When false nothing else matters. */
   enabled: boolean;
+  /** cluster `ebtables`: pve-firewall's layer-2 filter for guests (non-IP MAC filter, ARP
+   * filter, layer2_protocols). */
+  ebtables: boolean;
   policyIn: Policy;
   policyOut: Policy;
   logRatelimit: LogRateLimit;

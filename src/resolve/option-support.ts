@@ -22,7 +22,7 @@ const VNET =
 export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionSupport> } = {
   cluster: {
     enable: ACTED,
-    ebtables: notYet('fwgen keeps its MAC and ARP source filters on'),
+    ebtables: ACTED,
     policy_in: ACTED,
     policy_out: ACTED,
     policy_forward: {
@@ -73,9 +73,9 @@ export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionS
     ndp: ACTED,
     radv: ACTED,
     ipfilter: ACTED,
-    ips: notYet('accepted traffic is not sent to an NFQUEUE'),
-    ips_queues: notYet('accepted traffic is not sent to an NFQUEUE'),
-    layer2_protocols: notYet('the ethertypes a guest may send are not limited'),
+    ips: ACTED,
+    ips_queues: ACTED,
+    layer2_protocols: ACTED,
   },
   vnet: {
     enable: { ignored: VNET },

@@ -176,6 +176,7 @@ export function resolveConfig(
 
   return {
     enabled,
+    ebtables: clusterOption<boolean>('ebtables'),
     policyIn: clusterOption<ir.Policy>('policy_in'),
     policyOut: clusterOption<ir.Policy>('policy_out'),
     logRatelimit: clusterOption<ir.LogRateLimit>('log_ratelimit'),

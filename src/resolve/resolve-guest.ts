@@ -1,7 +1,9 @@
 // A guest: its NICs from the VM/CT config, its options, rules and ipfilter sets.
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
+import { ethertypeNumber } from '../data/ethertypes.js';
 import { parseCidrText } from './check-address.js';
+import { parseIpsQueues } from './check-guest-l2-ips.js';
 import type { Definitions } from './collect-definitions.js';
 import { optionReader, type OptionValues } from './check-options.js';
 import { buildIpSet, type SetEntry } from './resolve-ipsets.js';
@@ -21,6 +23,14 @@ export function guestOptions(values: OptionValues<'guest'>): ir.GuestOptions {
     ndp: o<boolean>('ndp'),
     radv: o<boolean>('radv'),
     ipfilter: o<boolean>('ipfilter'),
+    // pve-firewall generate_nfqueue: no ips_queues = queue 0.
+    ips: o<boolean>('ips') ? (parseIpsQueues(o<string | null>('ips_queues') ?? '0') ?? null) : null,
+    layer2Protocols: (() => {
+      const v = o<string[] | null>('layer2_protocols');
+      if (!Array.isArray(v)) return null;
+      const numbers = v.map((e) => ethertypeNumber(e)).filter((n) => n !== undefined);
+      return [...new Set(numbers)].sort((a, b) => a - b);
+    })(),
   };
 }
 

@@ -102,6 +102,8 @@ export function guestOptions(over: Partial<ir.GuestOptions> = {}): ir.GuestOptio
     ndp: true,
     radv: false,
     ipfilter: false,
+    ips: null,
+    layer2Protocols: null,
     ...over,
   };
 }
@@ -138,6 +140,7 @@ export function guest(vmid: number, over: Partial<ir.Guest> = {}): ir.Guest {
 export function config(over: Partial<ir.Config> = {}): ir.Config {
   return {
     enabled: true,
+    ebtables: true,
     policyIn: 'DROP',
     policyOut: 'ACCEPT',
     logRatelimit: { enabled: true, rate: 1, per: 'second', burst: 5 },

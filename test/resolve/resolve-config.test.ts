@@ -37,6 +37,8 @@ describe('switches', () => {
       ndp: true,
       radv: false,
       ipfilter: false,
+      ips: null,
+      layer2Protocols: null,
     });
     expect(config.logRatelimit).toEqual({ enabled: true, rate: 1, per: 'second', burst: 5 });
   });
