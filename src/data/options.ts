@@ -82,7 +82,9 @@ export const OPTIONS = [
     pveFirewall: true,
     inApi: true,
     keyCaseSensitive: false,
-    note: 'digits; 0 off, 1 on, >1 = unix timestamp that counts as on for 60 s (anti-lockout); proxmox-ve-config takes a bool and fails on a timestamp',
+    note:
+      'digits; 0 off, 1 on, >1 = unix timestamp that counts as on for 60 s (anti-lockout); ' +
+      'proxmox-ve-config takes a bool and fails on a timestamp',
   },
   {
     scope: 'cluster',
@@ -123,7 +125,9 @@ export const OPTIONS = [
     pveFirewall: true,
     inApi: true,
     keyCaseSensitive: false,
-    note: 'API enum is ACCEPT|DROP but the file parser accepts REJECT; no effect in pve-firewall (nftables only)',
+    note:
+      'API enum is ACCEPT|DROP but the file parser accepts REJECT; ' +
+      'no effect in pve-firewall (nftables only)',
   },
   {
     scope: 'cluster',
@@ -133,7 +137,9 @@ export const OPTIONS = [
     pveFirewall: true,
     inApi: true,
     keyCaseSensitive: true,
-    note: 'key case-sensitive; property string [enable=]<0|1>[,rate=<N>/(second|minute|hour|day)][,burst=<N>]',
+    note:
+      'key case-sensitive; property string ' +
+      '[enable=]<0|1>[,rate=<N>/(second|minute|hour|day)][,burst=<N>]',
   },
   {
     scope: 'host',
@@ -365,7 +371,9 @@ export const OPTIONS = [
     pveFirewall: false,
     inApi: false,
     keyCaseSensitive: false,
-    note: 'not a real guest option: pve-firewall rejects it (warning, line ignored); proxmox-ve-config parses it, unused',
+    note:
+      'not a real guest option: pve-firewall rejects it (warning, line ignored); ' +
+      'proxmox-ve-config parses it, unused',
   },
   {
     scope: 'guest',
