@@ -58,6 +58,16 @@ export const names = {
     nicInPre: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in_pre`,
     nicIn: (vmid: number, nic: number): string => `${nicStem(vmid, nic)}_in`,
   },
+  /** Prerouting protections that both tables carry (synflood.ts, conntrack-helpers.ts). */
+  protect: {
+    synflood: 'synflood',
+    /** Per-source SYN budgets, keyed by the IPv4 address or the IPv6 /64. */
+    synfloodSet: (family: ir.IpFamily): string => `synflood_v${family}`,
+    ctHelpers: 'ct_helpers',
+    /** `helper_netbios_ns_udp` */
+    ctHelper: (type: string, proto: 'tcp' | 'udp'): string =>
+      `helper_${type.replace(/-/g, '_')}_${proto}`,
+  },
   /** Named set holding one family of an ipset: `v4_dc/management`, `v6_guest-100/ipfilter-net0`. */
   ipset(key: string, family: ir.IpFamily): string {
     return `v${family}_${sanitizeIdentifierPart(key)}`;

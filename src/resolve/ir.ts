@@ -110,6 +110,9 @@ export interface HostOptions {
   protectionSynflood: boolean;
   protectionSynfloodRate: number;
   protectionSynfloodBurst: number;
+  /** Seconds; also how long the SYN-flood meter remembers an idle source (PF's hashlimit
+   * htable-expire). */
+  nfConntrackTcpTimeoutSynRecv: number;
   /** e.g. ['ftp', 'tftp'] */
   nfConntrackHelpers: string[];
 }

@@ -81,6 +81,7 @@ export function hostOptions(over: Partial<ir.HostOptions> = {}): ir.HostOptions 
     protectionSynflood: false,
     protectionSynfloodRate: 200,
     protectionSynfloodBurst: 1000,
+    nfConntrackTcpTimeoutSynRecv: 60,
     nfConntrackHelpers: [],
     ...over,
   };
