@@ -9,6 +9,7 @@ import { hoistSharedSets } from './hoist-sets.js';
 import { hostTable } from './host-table.js';
 import { addLibvirtServices } from './libvirt-services.js';
 import { DEFAULT_TABLE_NAME } from './names.js';
+import { withPreroutingProtections } from './prerouting-protections.js';
 import { reachability } from './reachability.js';
 import type { GenerateWarning, WarningSink } from './warning.js';
 
@@ -78,7 +79,12 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
   if (hostBuilt !== null && opts.serviceBridges?.length)
     addLibvirtServices(hostBuilt.serviceAnchor, opts.serviceBridges);
   const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt);
-  replace(inetRef, host);
-  replace(bridgeRef, guests);
+  // SYN-flood meter and conntrack helpers: in both tables, even when host `enable` is off or no
+  // guest is filtered (prerouting-protections.ts).
+  replace(inetRef, withPreroutingProtections(host, { family: 'inet', name }, config.host.options));
+  replace(
+    bridgeRef,
+    withPreroutingProtections(guests, { family: 'bridge', name }, config.host.options),
+  );
   return { script: { commands }, warnings };
 }

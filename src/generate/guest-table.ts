@@ -10,6 +10,7 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules, tcpFlagPatterns } from './builtins.js';
+import { connmarkRule } from './connmark.js';
 import { IpsQueues } from './ips.js';
 import { cidrValue, IpSets, sortCidrs } from './ipsets.js';
 import { layer2ProtocolRules, macFilterScope, nonIpReturn } from './layer2.js';
@@ -222,7 +223,7 @@ const rejectJump = (t: TableParts): nft.Stmt[] => [verdict(jump(t.builtins.use('
 /** <nic>_out (prerouting): guest OUT. */
 function nicOutChain(t: TableParts, n: NicParts): nft.Rule[] {
   const { vmid, nic, opt } = n;
-  const out: nft.Rule[] = [];
+  const out: nft.Rule[] = [connmarkRule(vmid)];
   const mac = nic.mac;
   if (opt.macfilter && mac === null) {
     t.warn({
@@ -415,7 +416,10 @@ function inboundHead(t: TableParts, n: NicParts): InHeadEntry[] {
 /** <nic>_in (postrouting): guest IN, every frame leaving through the port; drop-only. */
 function nicInChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.Rule[] {
   const { opt, vmid, nic } = n;
-  const inPost: nft.Rule[] = inHead.map((h) => rule(...h.stmts, verdict(h.post)));
+  const inPost: nft.Rule[] = [
+    connmarkRule(vmid),
+    ...inHead.map((h) => rule(...h.stmts, verdict(h.post))),
+  ];
   inPost.push(
     ...n.userRules(n.inRules, 'in', (r) => ({
       // REJECT in postrouting is a DROP: the frame was flooded or comes from the host, and it is

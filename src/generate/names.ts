@@ -65,6 +65,16 @@ export const names = {
     ipsQueue: (from: number, to: number): string =>
       from === to ? `ips_queue_${from}` : `ips_queue_${from}_${to}`,
   },
+  /** Prerouting protections that both tables carry (synflood.ts, conntrack-helpers.ts). */
+  protect: {
+    synflood: 'synflood',
+    /** Per-source SYN budgets, keyed by the IPv4 address or the IPv6 /64. */
+    synfloodSet: (family: ir.IpFamily): string => `synflood_v${family}`,
+    ctHelpers: 'ct_helpers',
+    /** `helper_netbios_ns_udp` */
+    ctHelper: (type: string, proto: 'tcp' | 'udp'): string =>
+      `helper_${type.replace(/-/g, '_')}_${proto}`,
+  },
   /** Named set holding one family of an ipset: `v4_dc/management`, `v6_guest-100/ipfilter-net0`. */
   ipset(key: string, family: ir.IpFamily): string {
     return `v${family}_${sanitizeIdentifierPart(key)}`;

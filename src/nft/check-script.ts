@@ -100,11 +100,22 @@ function checkTable(table: Table): void {
     if (seen.has(name))
       throw new NftIdentifierError(name, `duplicate ${what} in table ${table.name}`);
   };
+  const dynamicSets = new Set<string>();
   for (const s of table.sets) {
     unique(sets, s.name, 'set');
     sets.set(s.name, Array.isArray(s.type) ? s.type.join(' . ') : s.type);
     if (s.autoMerge && !s.interval)
       throw new NftIdentifierError(s.name, 'auto-merge only works with interval sets');
+    if (s.dynamic) {
+      if (s.interval || s.elements.length > 0)
+        throw new NftIdentifierError(s.name, 'a dynamic set is neither interval nor pre-filled');
+      dynamicSets.add(s.name);
+    }
+  }
+  const helpers = new Set<string>();
+  for (const h of table.ctHelpers ?? []) {
+    unique(helpers, h.name, 'ct helper');
+    helpers.add(h.name);
   }
   for (const m of table.maps) {
     if (sets.has(m.name)) throw new NftIdentifierError(m.name, 'a set and a map share this name');
@@ -116,7 +127,7 @@ function checkTable(table: Table): void {
     chains.add(c.name);
   }
 
-  const ctx: RefContext = { table: table.name, sets, maps, chains };
+  const ctx: RefContext = { table: table.name, sets, maps, chains, dynamicSets, helpers };
   for (const m of table.maps) for (const e of m.elements) checkVerdict(e.verdict, ctx);
   for (const c of table.chains) checkChain(c, ctx);
 }
@@ -127,6 +138,8 @@ interface RefContext {
   sets: Map<string, string>;
   maps: Set<string>;
   chains: Set<string>;
+  dynamicSets: Set<string>;
+  helpers: Set<string>;
 }
 
 function checkChain(chain: Chain, ctx: RefContext): void {
@@ -168,6 +181,21 @@ function checkStmt(stmt: Stmt, ctx: RefContext): void {
     case 'vmap':
       if (!ctx.maps.has(stmt.map))
         throw new NftIdentifierError(stmt.map, `vmap with a map not in table ${ctx.table}`);
+      return;
+    case 'set-update': {
+      if (!ctx.dynamicSets.has(stmt.set))
+        throw new NftIdentifierError(
+          stmt.set,
+          `update of a set that is not a dynamic set of ${ctx.table}`,
+        );
+      const exprType = setKeyType(stmt.key);
+      if (exprType !== null && ctx.sets.get(stmt.set) !== exprType)
+        throw new NftIdentifierError(stmt.set, `set updated with a key of ${exprType}`);
+      return;
+    }
+    case 'ct-helper-set':
+      if (!ctx.helpers.has(stmt.helper))
+        throw new NftIdentifierError(stmt.helper, `ct helper not in table ${ctx.table}`);
       return;
     case 'log':
       if (stmt.level !== undefined && stmt.group !== undefined) {

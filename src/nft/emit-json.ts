@@ -11,7 +11,9 @@
 import type {
   Chain,
   Command,
+  CtHelper,
   Expr,
+  LimitStmt,
   NamedMap,
   NamedSet,
   RejectWith,
@@ -82,6 +84,7 @@ function tableJson(table: Table): Json[] {
   // Chains before maps: a map element `goto c` needs chain c to exist already. In text, the
   // `table {}` block is ordered by nft itself.
   for (const c of table.chains) out.push({ add: { chain: chainJson(at, c) } });
+  for (const h of table.ctHelpers ?? []) out.push({ add: { 'ct helper': ctHelperJson(at, h) } });
   for (const s of table.sets) out.push({ add: { set: setJson(at, s) } });
   for (const m of table.maps) out.push({ add: { map: mapJson(at, m) } });
   for (const c of table.chains) {
@@ -109,12 +112,27 @@ function keyType(type: NamedSet['type']): Json {
   return Array.isArray(type) ? type.map(checkWord) : checkWord(type);
 }
 
+function ctHelperJson(at: At, h: CtHelper): { [key: string]: Json } {
+  return {
+    ...at,
+    name: assertIdentifier(h.name),
+    type: checkWord(h.type),
+    protocol: h.protocol,
+    l3proto: h.l3proto,
+  };
+}
+
 function setJson(at: At, set: NamedSet): { [key: string]: Json } {
+  const flags = [...(set.interval ? ['interval'] : []), ...(set.dynamic ? ['timeout'] : [])];
   return {
     ...at,
     name: assertIdentifier(set.name),
     type: keyType(set.type),
-    ...(set.interval ? { flags: ['interval'] } : {}),
+    // nft 1.0.6 JSON refuses the flag `dynamic` ("Invalid set flag") and sets it itself for a
+    // set that an `update` statement names, so only `timeout` is written.
+    ...(flags.length > 0 ? { flags } : {}),
+    ...(set.dynamic ? { timeout: checkNum(set.dynamic.timeout) } : {}),
+    ...(set.dynamic?.size !== undefined ? { size: checkNum(set.dynamic.size) } : {}),
     ...(set.autoMerge ? { 'auto-merge': true } : {}),
     ...comment(set.comment),
     ...(set.elements.length > 0 ? { elem: set.elements.map(valueJson) } : {}),
@@ -158,9 +176,7 @@ function stmtJson(stmt: Stmt): Json {
       // `{"counter": {}}` is refused by 1.0.6 ("Malformed object"); null is an anonymous counter.
       return { counter: null };
     case 'limit':
-      return {
-        limit: { rate: checkNum(stmt.rate), per: stmt.per, burst: checkNum(stmt.burst ?? 5) },
-      };
+      return limitJson(stmt);
     case 'log': {
       const log: { [key: string]: Json } = {};
       if (stmt.prefix !== undefined)
@@ -194,7 +210,29 @@ function stmtJson(stmt: Stmt): Json {
         },
       };
     }
+    case 'set-update':
+      return {
+        set: {
+          op: 'update',
+          elem: exprJson(stmt.key),
+          set: `@${assertIdentifier(stmt.set)}`,
+          ...(stmt.limit ? { stmt: [limitJson(stmt.limit)] } : {}),
+        },
+      };
+    case 'ct-helper-set':
+      return { 'ct helper': assertIdentifier(stmt.helper) };
   }
+}
+
+function limitJson(stmt: LimitStmt): Json {
+  return {
+    limit: {
+      rate: checkNum(stmt.rate),
+      per: stmt.per,
+      burst: checkNum(stmt.burst ?? 5),
+      ...(stmt.over ? { inv: true } : {}),
+    },
+  };
 }
 
 function rejectJson(w: RejectWith): Json {

@@ -6,7 +6,9 @@
 import type {
   Chain,
   Command,
+  CtHelper,
   Expr,
+  LimitStmt,
   NamedMap,
   NamedSet,
   RejectWith,
@@ -105,6 +107,10 @@ function tableLines(table: Table, out: LineSink): void {
     sep();
     out.push(`${INDENT}comment ${quoteComment(table.comment)}`);
   }
+  for (const h of table.ctHelpers ?? []) {
+    sep();
+    ctHelperLines(h, out);
+  }
   for (const s of table.sets) {
     sep();
     setLines(s, out);
@@ -124,9 +130,20 @@ function keyType(type: NamedSet['type']): string {
   return (Array.isArray(type) ? type : [type]).map(checkWord).join(' . ');
 }
 
+function ctHelperLines(h: CtHelper, out: LineSink): void {
+  // The type is a kernel helper name (`netbios-ns`): a generated constant, checked as a word.
+  const inner = [`type "${checkWord(h.type)}" protocol ${h.protocol}`, `l3proto ${h.l3proto}`];
+  block(`ct helper ${assertIdentifier(h.name)}`, inner, out);
+}
+
 function setLines(set: NamedSet, out: LineSink): void {
   const inner = [`type ${keyType(set.type)}`];
+  if (set.dynamic?.size !== undefined) inner.push(`size ${checkNum(set.dynamic.size)}`);
   if (set.interval) inner.push('flags interval');
+  if (set.dynamic) {
+    inner.push('flags dynamic,timeout');
+    inner.push(`timeout ${checkNum(set.dynamic.timeout)}s`);
+  }
   if (set.autoMerge) inner.push('auto-merge');
   if (set.comment !== undefined) inner.push(`comment ${quoteComment(set.comment)}`);
   elementLines(set.elements.map(valueText), SET_ELEMENTS_PER_LINE, inner);
@@ -204,9 +221,7 @@ function stmtText(stmt: Stmt): string {
     case 'counter':
       return 'counter';
     case 'limit':
-      // Always spell out the burst (default 5) so text and JSON cannot drift: libnftables-json(5)
-      // says the JSON default is 0, though 1.0.6 actually stores 5 for a missing or 0 burst.
-      return `limit rate ${checkNum(stmt.rate)}/${stmt.per} burst ${checkNum(stmt.burst ?? 5)} packets`;
+      return limitText(stmt);
     case 'log': {
       const parts = ['log'];
       if (stmt.prefix !== undefined) parts.push(`prefix ${quoteLogPrefix(stmt.prefix)}`);
@@ -231,7 +246,20 @@ function stmtText(stmt: Stmt): string {
       const flags = [...(stmt.fanout ? ['fanout'] : []), ...(stmt.bypass ? ['bypass'] : [])];
       return `queue num ${num}${flags.length > 0 ? ` ${flags.join(',')}` : ''}`;
     }
+    case 'set-update': {
+      const limit = stmt.limit ? ` ${limitText(stmt.limit)}` : '';
+      return `update @${assertIdentifier(stmt.set)} { ${exprText(stmt.key)}${limit} }`;
+    }
+    case 'ct-helper-set':
+      return `ct helper set "${assertIdentifier(stmt.helper)}"`;
   }
+}
+
+function limitText(stmt: LimitStmt): string {
+  // Always spell out the burst (default 5) so text and JSON cannot drift: libnftables-json(5)
+  // says the JSON default is 0, though 1.0.6 actually stores 5 for a missing or 0 burst.
+  const over = stmt.over ? 'over ' : '';
+  return `limit rate ${over}${checkNum(stmt.rate)}/${stmt.per} burst ${checkNum(stmt.burst ?? 5)} packets`;
 }
 
 function matchOp(stmt: Extract<Stmt, { kind: 'match' }>): string {

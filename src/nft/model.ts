@@ -29,6 +29,17 @@ export interface Table {
   sets: NamedSet[];
   maps: NamedMap[];
   chains: Chain[];
+  /** `ct helper` objects, referenced by `ct helper set` statements. */
+  ctHelpers?: CtHelper[];
+}
+
+/** `ct helper <name> { type "<type>" protocol <protocol>; l3proto <l3proto>; }` */
+export interface CtHelper {
+  name: string;
+  /** The kernel helper (`ftp`, `netbios-ns`); a generated constant, never user text. */
+  type: string;
+  protocol: 'tcp' | 'udp';
+  l3proto: 'ip' | 'ip6' | 'inet';
 }
 
 export interface BaseChainSpec {
@@ -69,6 +80,9 @@ export interface NamedSet {
   autoMerge?: boolean;
   comment?: string;
   elements: Value[];
+  /** A set that rules fill at run time (`update @set { … }`): `flags dynamic,timeout`, each
+   * element forgotten `timeout` seconds after its last update; at most `size` elements. */
+  dynamic?: { timeout: number; size?: number };
 }
 
 export interface NamedMap {
@@ -102,14 +116,29 @@ export type Stmt =
   | { kind: 'verdict'; verdict: Verdict }
   | { kind: 'vmap'; key: Expr; map: string }
   | { kind: 'counter' }
-  | { kind: 'limit'; rate: number; per: 'second' | 'minute' | 'hour' | 'day'; burst?: number }
+  /** `over`: true for packets beyond the rate (`limit rate over`), else within it. */
+  | {
+      kind: 'limit';
+      rate: number;
+      per: 'second' | 'minute' | 'hour' | 'day';
+      burst?: number;
+      over?: boolean;
+    }
   | { kind: 'log'; prefix?: string; group?: number; level?: string }
   | { kind: 'reject'; with?: RejectWith }
   | { kind: 'ct-mark-set'; value: number }
   | { kind: 'meta-mark-set'; value: number; or?: boolean }
   /** `queue num N[-M] [fanout,]bypass` (terminal: the reader decides; bypass = accept when no
    * reader is bound). */
-  | { kind: 'queue'; from: number; to: number; fanout: boolean; bypass: boolean };
+  | { kind: 'queue'; from: number; to: number; fanout: boolean; bypass: boolean }
+  /** `update @set { key [limit …] }`: adds the key to a dynamic set or refreshes its timeout; with
+   * a limit, each element keeps its own token bucket and the statement is true when the limit
+   * matches. */
+  | { kind: 'set-update'; set: string; key: Expr; limit?: LimitStmt }
+  /** `ct helper set "<name>"`: attach a `ct helper` object of the table to the connection. */
+  | { kind: 'ct-helper-set'; helper: string };
+
+export type LimitStmt = Extract<Stmt, { kind: 'limit' }>;
 
 export type PayloadProto =
   | 'ether'

@@ -81,7 +81,7 @@ function ignored(
     diags.warning(
       'option-ignored',
       line.span,
-      `option '${spec.name}' has no effect in fwgen${support.yet ? ' yet' : ''}: ${support.ignored}`,
+      `option '${spec.name}' has no effect in fwgen: ${support.ignored}`,
     );
 }
 

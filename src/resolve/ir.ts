@@ -110,12 +110,14 @@ export interface HostOptions {
   protectionSynflood: boolean;
   protectionSynfloodRate: number;
   protectionSynfloodBurst: number;
+  /** Seconds; also how long the SYN-flood meter remembers an idle source (PF's hashlimit
+   * htable-expire). */
+  nfConntrackTcpTimeoutSynRecv: number;
   /** e.g. ['ftp', 'tftp'] */
   nfConntrackHelpers: string[];
   /** Kernel settings apply writes (apply/kernel-settings.ts), with the options' defaults. */
   nfConntrackMax: number;
   nfConntrackTcpTimeoutEstablished: number;
-  nfConntrackTcpTimeoutSynRecv: number;
   logNfConntrack: boolean;
 }
 

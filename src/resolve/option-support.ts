@@ -7,14 +7,10 @@ import type { OptionName, OptionScope } from '../data/options.js';
 export type OptionSupport =
   /** The ruleset (or the settings `apply` writes) depends on the value. */
   | { acted: true }
-  /** Why the value changes nothing, said after "has no effect in fwgen: "; `yet` while the
-   * support is still to come (issue 11), said as "has no effect in fwgen yet: ". */
-  | { ignored: string; yet?: true };
+  /** Why the value changes nothing, said after "has no effect in fwgen: ". */
+  | { ignored: string };
 
 const ACTED = { acted: true } as const;
-
-// Not yet: entries an implementation in progress (issue 11) turns into ACTED.
-const notYet = (what: string): OptionSupport => ({ ignored: what, yet: true });
 
 const VNET =
   'VNet firewall files are checked but not compiled (pve-firewall generates nothing for them)';
@@ -51,10 +47,10 @@ export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionS
     nf_conntrack_tcp_timeout_established: ACTED,
     nf_conntrack_tcp_timeout_syn_recv: ACTED,
     nf_conntrack_allow_invalid: ACTED,
-    nf_conntrack_helpers: notYet('no conntrack helper is attached'),
-    protection_synflood: notYet('new TCP connections are not rate-limited per source'),
-    protection_synflood_rate: notYet('new TCP connections are not rate-limited per source'),
-    protection_synflood_burst: notYet('new TCP connections are not rate-limited per source'),
+    nf_conntrack_helpers: ACTED,
+    protection_synflood: ACTED,
+    protection_synflood_rate: ACTED,
+    protection_synflood_burst: ACTED,
     protection_limit: { ignored: 'pve-firewall accepts it but never uses it' },
     log_nf_conntrack: ACTED,
   },

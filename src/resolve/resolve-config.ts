@@ -83,13 +83,13 @@ function hostOptions(values: OptionValues<'host'>): ir.HostOptions {
     protectionSynflood: o<boolean>('protection_synflood'),
     protectionSynfloodRate: o<number>('protection_synflood_rate'),
     protectionSynfloodBurst: o<number>('protection_synflood_burst'),
+    nfConntrackTcpTimeoutSynRecv: o<number>('nf_conntrack_tcp_timeout_syn_recv'),
     nfConntrackHelpers: (() => {
       const v = o<string[] | string>('nf_conntrack_helpers');
       return Array.isArray(v) ? v : [];
     })(),
     nfConntrackMax: o<number>('nf_conntrack_max'),
     nfConntrackTcpTimeoutEstablished: o<number>('nf_conntrack_tcp_timeout_established'),
-    nfConntrackTcpTimeoutSynRecv: o<number>('nf_conntrack_tcp_timeout_syn_recv'),
     logNfConntrack: o<boolean>('log_nf_conntrack'),
   };
 }

@@ -223,9 +223,10 @@ describe('bridge table: chains of one NIC', () => {
   });
   const r = gen(cfg);
 
-  it('OUT (prerouting): MAC filter, ARP, ct, DHCP before ipfilter, RA drop, ipfilter, NDP, rules as return, policy', () => {
+  it('OUT (prerouting): connmark, MAC filter, ARP, ct, DHCP before ipfilter, RA drop, ipfilter, NDP, rules as return, policy', () => {
     const out = chainRules(r.text, 'bridge', 'g100_net0_out');
     expect(out).toEqual([
+      'ct mark set 100',
       'ether saddr != bc:24:11:00:64:00 drop',
       'meta protocol arp arp saddr ether != bc:24:11:00:64:00 drop',
       'meta protocol arp iifname . arp saddr ip != @ipfilter_v4 drop',
@@ -259,9 +260,10 @@ describe('bridge table: chains of one NIC', () => {
     expect(chainRules(r.text, 'bridge', 'g100_net0_out').join('\n')).not.toContain('udp dport 53');
   });
 
-  it('IN (postrouting): ARP, ND, ct, DHCP, rules (REJECT as DROP), each with its log, policy', () => {
+  it('IN (postrouting): connmark, ARP, ND, ct, DHCP, rules (REJECT as DROP), each with its log, policy', () => {
     const inn = chainRules(r.text, 'bridge', 'g100_net0_in');
-    expect(inn.slice(0, 4)).toEqual([
+    expect(inn.slice(0, 5)).toEqual([
+      'ct mark set 100',
       'meta protocol arp accept',
       'icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept',
       'ct state established,related accept',
@@ -403,12 +405,14 @@ describe('bridge table: options and warnings', () => {
       }),
     );
     expect(chainRules(text, 'bridge', 'g100_net0_out')).toEqual([
+      'ct mark set 100',
       'meta protocol arp return',
       'meta protocol != { ip, ip6 } return',
       'ct state established,related return',
       'return',
     ]);
-    expect(chainRules(text, 'bridge', 'g100_net0_in').slice(0, 2)).toEqual([
+    expect(chainRules(text, 'bridge', 'g100_net0_in').slice(0, 3)).toEqual([
+      'ct mark set 100',
       'meta protocol arp accept',
       'ct state established,related accept',
     ]);

@@ -81,10 +81,10 @@ export function hostOptions(over: Partial<ir.HostOptions> = {}): ir.HostOptions 
     protectionSynflood: false,
     protectionSynfloodRate: 200,
     protectionSynfloodBurst: 1000,
+    nfConntrackTcpTimeoutSynRecv: 60,
     nfConntrackHelpers: [],
     nfConntrackMax: 262144,
     nfConntrackTcpTimeoutEstablished: 432000,
-    nfConntrackTcpTimeoutSynRecv: 60,
     logNfConntrack: false,
     ...over,
   };

@@ -86,7 +86,14 @@ describe('layer 2 (cluster ebtables)', () => {
       options: b.guestOptions(opts),
       nics: [b.nic(100, 0, { ipfilter })],
     });
-    return chainRules(gen(b.config({ guests: [guest], ebtables })).text, 'bridge', 'g100_net0_out');
+    const rules = chainRules(
+      gen(b.config({ guests: [guest], ebtables })).text,
+      'bridge',
+      'g100_net0_out',
+    );
+    // The VMID connmark comes first in every guest chain; the layer-2 filter follows it.
+    expect(rules[0]).toBe('ct mark set 100');
+    return rules.slice(1);
   };
 
   it('layer2_protocols: other ethertypes dropped, IPv4/IPv6 always allowed, nft names or hex', () => {

@@ -139,11 +139,11 @@ describe.skipIf(!canNetns)('nft -c in a fresh network namespace', () => {
     const flagged = r.stderr
       .split('\n')
       .filter((_l, i, all) => (all[i - 1] ?? '').includes('Error:'));
-    for (const l of flagged) expect(l).toMatch(/\bct state\b|\breject with\b/);
+    for (const l of flagged) expect(l).toMatch(/\bct (state|mark)\b|\breject with\b/);
     // Without those lines (K1 cannot load them) the rest — sets, maps, vmaps, chains — loads.
     const stripped = bridge
       .split('\n')
-      .filter((l) => !/^\s+.*(\bct state\b|\breject with\b)/.test(l))
+      .filter((l) => !/^\s+.*(\bct (state|mark)\b|\breject with\b)/.test(l))
       .join('\n');
     const r2 = nftCheckText(stripped);
     expect(r2.stderr).toBe('');
