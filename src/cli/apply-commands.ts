@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { LockTimeoutError } from '../apply/acquire-lock.js';
 import * as apply from '../apply/apply-ruleset.js';
+import { flagPaths, releaseFwbrFlag } from '../apply/fwbr-flag.js';
 import { previewApply } from '../apply/preview-apply.js';
 import { stateDir, type GuestSummary } from '../apply/state-store.js';
 import { stopFirewall } from '../apply/stop-firewall.js';
@@ -31,6 +32,8 @@ Invalid lines are skipped and reported (pve-firewall's policy); with --strict no
 
 State: $FWGEN_STATE_DIR (default /run/fwgen)/state.json; lock: the same dir/lock.
 nft: $FWGEN_NFT (default: nft from PATH).
+Once fwgen's tables are loaded, apply removes /run/proxmox-nftables-firewall-force-disable
+($FWGEN_FWBR_FLAG) unless pve-firewall runs: guests started later get no fwbr bridge.
 
 Exit status: 0 applied or no changes, 1 config errors (--strict) or unreadable config,
 2 usage error, 3 nft refused the ruleset (running one unchanged), 75 another run holds the lock.`;
@@ -170,6 +173,8 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
     });
     if (outcome.kind === 'refused') return EXIT.refused;
     if (outcome.kind === 'config-error') return EXIT.errors;
+    // fwgen's tables are loaded: new guests need no fwbr bridge (src/apply/fwbr-flag.ts).
+    if (outcome.kind !== 'removed') await releaseFwbrFlag(flagPaths(io.env), log);
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof LockTimeoutError)) throw e;

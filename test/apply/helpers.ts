@@ -71,7 +71,13 @@ export async function fwgen(argv: string[], env: Record<string, string | undefin
     ...nodeReader,
     readStdin: async () => '',
     isTTY: false,
-    env: { PATH: process.env.PATH, ...env },
+    // never the real /run: apply removes the fwbr flag file there
+    env: {
+      PATH: process.env.PATH,
+      FWGEN_FWBR_FLAG: '/nonexistent/fwgen-test/flag',
+      FWGEN_PVE_FIREWALL_PIDFILE: '/nonexistent/fwgen-test/pid',
+      ...env,
+    },
     hostname: () => 'pve1',
     detectLocalNetwork: async () => [{ family: 4, addr: '192.0.2.0', len: 24 }],
     now: () => 1_700_000_000,
