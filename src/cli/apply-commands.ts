@@ -132,7 +132,8 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
     return c;
   };
   if (opts.dryRun) {
-    const compiled = report(await compileService(await loadTreeInputs(opts, io), strict, io));
+    const inputs = await loadTreeInputs(opts, io, false, { log });
+    const compiled = report(await compileService(inputs, strict, io));
     if (compiled.script === undefined) return EXIT.errors;
     const preview = await previewApply(compiled.script, nft);
     if (preview.kind === 'refused') {
@@ -145,7 +146,7 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
   }
   let input: apply.ApplyInput;
   try {
-    const inputs = await loadTreeInputs(opts, io, true);
+    const inputs = await loadTreeInputs(opts, io, true, { log });
     input = {
       inputDigest: compileKey(inputs, { version: version(), strict }),
       compile: async () => report(await compileService(inputs, strict, io)),

@@ -80,6 +80,8 @@ export const DIAGNOSTIC_CODES = [
   // generator workarounds (src/generate/warning.ts)
   'inbound-reject-as-drop',
   'no-mac-filter',
+  // the node's links (src/generate/link-names.ts)
+  'unknown-interface',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

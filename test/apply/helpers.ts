@@ -11,6 +11,7 @@ import { nodeReader } from '../../src/load/file-reader.js';
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const FAKE_NFT = path.join(HERE, 'fake-nft.sh');
 export const FAILING_NFT = path.join(HERE, 'failing-nft.sh');
+export const FAKE_IP = path.join(HERE, 'fake-ip.sh');
 
 export const CLUSTER_FW = `[OPTIONS]
 enable: 1
@@ -76,6 +77,8 @@ export async function fwgen(argv: string[], env: Record<string, string | undefin
       PATH: process.env.PATH,
       FWGEN_FWBR_FLAG: '/nonexistent/fwgen-test/flag',
       FWGEN_PVE_FIREWALL_PIDFILE: '/nonexistent/fwgen-test/pid',
+      // apply, diff and status read the node's links: a fixed node, not this machine's
+      FWGEN_IP: FAKE_IP,
       ...env,
     },
     hostname: () => 'pve1',
