@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 pkgs=(nftables iproute2 qemu-system-x86 busybox-static kmod cpio python3 tcpdump iperf3 socat
-      util-linux procps gzip coreutils openvswitch-switch)
+      util-linux procps gzip coreutils openvswitch-switch iptables ipset)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
