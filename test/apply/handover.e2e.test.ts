@@ -18,9 +18,11 @@ import { HERE } from './helpers.js';
 const ROOT = path.resolve(HERE, '..', '..');
 const lab = labAvailable();
 const BLOCKED = ['vm100-23', 'host-9999'];
-const ALLOWED = ['vm100-80', 'host-7000'];
+// host-7001: a host rule naming vmbr0 by its altname lan0
+const ALLOWED = ['vm100-80', 'host-7000', 'host-7001'];
 // Phases (handover.sh marks) in which some engine filters: pve-firewall, both, then fwgen.
 const FILTERED = [
+  'start',
   'pve-firewall',
   'step1-check',
   'step3-apply',
@@ -75,6 +77,7 @@ describe.runIf(lab.ok || labRequired())(
           expect(result('step4_flag'), out).toBe('removed');
           expect(result('step6'), out).toBe('0 matches the config');
           expect(result('tables'), out).toMatch(/table inet fwgen,.*table bridge fwgen,/);
+          expect(result('altname'), out).toBe('iifname "vmbr0" tcp dport 7001,');
           expect(result('stop'), out).toBe('0 ');
           expect(result('pf_back'), out).toMatch(/^[1-9]\d* flag$/);
           expect(result('conn'), out).toMatch(/^ok \d+ \d+$/);
@@ -91,10 +94,12 @@ describe.runIf(lab.ok || labRequired())(
               expect(probe('open', phase, label).n, `${phase} ${label}`).toBe(0);
             for (const label of ALLOWED)
               expect(probe('closed', phase, label).n, `${phase} ${label}`).toBe(0);
-            expect(probe('closed', phase, BLOCKED[0]!).n, `${phase}: probes ran`).toBeGreaterThan(
-              0,
-            );
           }
+          // The phases that take seconds (fwgen runs in them) were probed; short ones may not be.
+          for (const phase of ['step1-check', 'step3-apply', 'step4-switch', 'step4-pf-stopped'])
+            expect(probe('closed', phase, BLOCKED[0]!).n, `${phase}: probes ran`).toBeGreaterThan(
+              2,
+            );
           // Hand-back: systemd stops fwgen before pve-firewall starts (the Conflicts= order), so
           // the host is unfiltered until pve-firewall has loaded its chains. The emulated start
           // (ipset + iptables-legacy-restore under TCG) is all this measures; reported, bounded.
@@ -105,7 +110,7 @@ describe.runIf(lab.ok || labRequired())(
           });
           for (const w of windows) {
             expect(['handback', 'handback-fwgen-stopped', '-'], out).toContain(w.phase);
-            expect(w.ms, out).toBeLessThan(20_000); // TCG: 4.2 s and 7.4 s seen
+            expect(w.ms, out).toBeLessThan(20_000); // TCG: 0.8, 4.2 and 7.4 s seen
           }
           const gap = Math.max(...windows.map((w) => w.ms));
           for (const label of BLOCKED)

@@ -42,6 +42,9 @@ ih() { ip netns exec $h "$@"; }
 ih sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
 ih ip link add vmbr0 type bridge; ih ip link set vmbr0 address 02:00:00:00:00:01 up
 ih ip addr add 192.0.2.1/24 dev vmbr0
+# host.fw names vmbr0 by an altname: fwgen reads `ip -j link` (FWGEN_IP, in this namespace) and
+# must load the primary name, the only one nft's iifname matches
+ih ip link property add dev vmbr0 altname lan0
 ih ip link add fwbr100i0 type bridge; ih ip link set fwbr100i0 up
 ih ip link add fwpr100p0 type veth peer name fwln100i0
 ih ip link set fwpr100p0 master vmbr0 up; ih ip link set fwln100i0 master fwbr100i0 up
@@ -58,7 +61,7 @@ for n in $h $g $o; do ip netns exec $n ip link set lo up; done
 # The tree: host and guest both DROP by default; vm100 admits 22 (logged) and 80.
 root=$work/pve; mkdir -p $root/firewall $root/nodes/pve1/qemu-server
 printf '[OPTIONS]\nenable: 1\nlog_ratelimit: enable=1,rate=1/second,burst=5\n' > $root/firewall/cluster.fw
-printf '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 7000 -log info\n' > $root/nodes/pve1/host.fw
+printf '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 7000 -log info\nIN ACCEPT -i lan0 -p tcp -dport 7001\n' > $root/nodes/pve1/host.fw
 echo 'net0: virtio=BC:24:11:00:01:00,bridge=vmbr0,firewall=1' > $root/nodes/pve1/qemu-server/100.conf
 printf '[OPTIONS]\nenable: 1\npolicy_in: DROP\nlog_level_in: info\n\n[RULES]\nIN ACCEPT -p tcp -dport 22 -log info\nIN ACCEPT -p tcp -dport 80\n' > $root/firewall/100.fw
 printf '#!/bin/sh\nexec ip netns exec %s nft "$@"\n' $h > $work/nft; chmod +x $work/nft
@@ -88,6 +91,7 @@ pf_ruleset() { cat <<'RULES'
 -A PVEFW-HOST-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 -A PVEFW-HOST-IN -p tcp -m set --match-set PVEFW-0-management-v4 src -m multiport --dports 22,8006 -j ACCEPT
 -A PVEFW-HOST-IN -p tcp --dport 7000 -j ACCEPT
+-A PVEFW-HOST-IN -i vmbr0 -p tcp --dport 7001 -j ACCEPT
 -A PVEFW-HOST-IN -j PVEFW-Drop
 -A PVEFW-HOST-IN -j DROP
 -A PVEFW-HOST-OUT -j ACCEPT
@@ -126,12 +130,12 @@ pf_chains() { ih iptables-legacy -S 2>/dev/null | grep -c 'PVEFW-'; }
 
 # Echo servers: vm100 22/23/80, host 7000/9999.
 python3 $repo/test/netns/probe.py serve --tcp 22,23,80 --netns $g --ready-file $work/srv-g &
-python3 $repo/test/netns/probe.py serve --tcp 7000,9999 --netns $h --ready-file $work/srv-h &
+python3 $repo/test/netns/probe.py serve --tcp 7000,7001,9999 --netns $h --ready-file $work/srv-h &
 for i in $(seq 150); do [ -e $work/srv-g ] && [ -e $work/srv-h ] && break; sleep 0.2; done
 
 pf_start
 echo "RESULT pf_loaded $(pf_chains) $([ -e $flag ] && echo flag)"
-targets="vm100-23=192.0.2.100:23 host-9999=192.0.2.1:9999 vm100-80=192.0.2.100:80 host-7000=192.0.2.1:7000"
+targets="vm100-23=192.0.2.100:23 host-9999=192.0.2.1:9999 vm100-80=192.0.2.100:80 host-7000=192.0.2.1:7000 host-7001=192.0.2.1:7001"
 ip netns exec $o python3 $probes hold 192.0.2.100 80 $work/held $work/stop-hold > $work/hold.out &
 hold=$!
 for i in $(seq 150); do [ -e $work/held ] && break; sleep 0.2; done
@@ -154,6 +158,7 @@ echo "RESULT step4_flag $([ -e $flag ] && echo kept || echo removed)"
 mark step4-done
 fwgen status $args > $work/status 2>&1; echo "RESULT step6 $? $(grep -o 'matches the config' $work/status)"
 echo "RESULT tables $(ih nft list tables | tr '\n' ',')"
+echo "RESULT altname $(ih nft list table inet fwgen | grep -o 'iifname "[a-z0-9]*" tcp dport 7001' | tr '\n' ',')"
 sleep 3; mark fwgen
 touch $work/stop-loop1; wait $loop
 
