@@ -15,7 +15,7 @@ interface KeyOptions {
 }
 
 export function compileKey(
-  { sources, localNetwork, serviceBridges }: CompileInputs,
+  { sources, localNetwork, serviceBridges, links }: CompileInputs,
   options: KeyOptions,
 ): string | undefined {
   if (clusterEnable(sources.cluster) > 1) return undefined;
@@ -32,6 +32,7 @@ export function compileKey(
       strict: options.strict,
       localNetwork,
       serviceBridges,
+      links,
     }),
   );
   for (const f of [

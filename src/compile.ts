@@ -5,6 +5,8 @@ import { desiredKernelSettings, type KernelSetting } from './apply/kernel-settin
 import { compareDiagnostics, Diagnostics, type Diagnostic } from './diag/diagnostic.js';
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
+import { translateLinkNames } from './generate/link-names.js';
+import type { Link } from './load/links.js';
 import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
@@ -30,6 +32,9 @@ export interface CompileOptions {
   serviceBridges?: readonly string[];
   /** The inventory's own findings (libvirt XML): returned with compile's, and count for `strict`. */
   inventoryDiagnostics?: readonly Diagnostic[];
+  /** The node's links (`ip -j link`): host rules' altnames become primary names, unknown names
+   * are reported (generate/link-names.ts). Absent: names are used as written, unchecked. */
+  links?: readonly Link[] | null;
 }
 
 export interface CompileResult {
@@ -46,7 +51,11 @@ export interface CompileResult {
 export function compile(sources: CompileSources, options: CompileOptions): CompileResult {
   const diags = new Diagnostics();
   let input: ResolveInput | null = parseSources(sources, options, diags);
-  const config = resolveConfig(input, diags, { reportSkipped: true });
+  const config = translateLinkNames(
+    resolveConfig(input, diags, { reportSkipped: true }),
+    options.links ?? null,
+    (span, message) => diags.warning('unknown-interface', span, message),
+  );
 
   // VNet files are not compiled (pve-firewall generates nothing for them) but are checked, so an
   // error there shows up before proxmox-firewall would refuse the whole update over it.

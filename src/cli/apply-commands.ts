@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { LockTimeoutError } from '../apply/acquire-lock.js';
 import * as apply from '../apply/apply-ruleset.js';
+import { flagPaths, releaseFwbrFlag } from '../apply/fwbr-flag.js';
 import {
   formatKernelSettingChange,
   planKernelSettings,
@@ -47,6 +48,8 @@ successful load, and logs 'sysctl <name> <old> -> <new>' ('file <path> …' for 
 
 State: $FWGEN_STATE_DIR (default /run/fwgen)/state.json; lock: the same dir/lock.
 nft: $FWGEN_NFT (default: nft from PATH).
+Once fwgen's tables are loaded, apply removes /run/proxmox-nftables-firewall-force-disable
+($FWGEN_FWBR_FLAG) unless pve-firewall runs: guests started later get no fwbr bridge.
 
 Exit status: 0 applied or no changes, 1 config errors (--strict) or unreadable config,
 2 usage error, 3 nft refused the ruleset (running one unchanged), 75 another run holds the lock.`;
@@ -168,7 +171,8 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
     return c;
   };
   if (opts.dryRun) {
-    const compiled = report(await compileService(await loadTreeInputs(opts, io), strict, io));
+    const inputs = await loadTreeInputs(opts, io, false, { log });
+    const compiled = report(await compileService(inputs, strict, io));
     if (compiled.script === undefined) return EXIT.errors;
     const preview = await previewApply(compiled.script, nft);
     if (preview.kind === 'refused') {
@@ -186,7 +190,7 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
   }
   let input: apply.ApplyInput;
   try {
-    const inputs = await loadTreeInputs(opts, io, true);
+    const inputs = await loadTreeInputs(opts, io, true, { log });
     input = {
       inputDigest: compileKey(inputs, { version: version(), strict }),
       compile: async () => report(await compileService(inputs, strict, io)),
@@ -216,6 +220,8 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
     });
     if (outcome.kind === 'refused') return EXIT.refused;
     if (outcome.kind === 'config-error') return EXIT.errors;
+    // fwgen's tables are loaded: new guests need no fwbr bridge (src/apply/fwbr-flag.ts).
+    if (outcome.kind !== 'removed') await releaseFwbrFlag(flagPaths(io.env), log);
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof LockTimeoutError)) throw e;

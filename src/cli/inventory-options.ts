@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import type { CompileResult } from '../compile.js';
 import { shortHostname } from '../load/detect-local-network.js';
 import { loadInputs, type CompileInputs, type InventoryFlags } from '../load/load-inventory.js';
+import { readLinksFile, readNodeLinks, type Link } from '../load/links.js';
 import { parseCidrText } from '../resolve/check-address.js';
 import type * as ir from '../resolve/ir.js';
 import { nowOf, UsageError, type Io } from './io.js';
@@ -38,6 +39,11 @@ export function addInventoryOptions(cmd: Command): Command {
     .option(
       '--no-libvirt-services',
       "libvirt inventory: do not let guests reach libvirt's DHCP/DNS through the host firewall",
+    )
+    .option(
+      '--links <file>',
+      "the node's links as 'ip -j link' prints them: host rules' -i altnames become primary " +
+        "names, unknown names are reported (apply, diff, status: default 'ip -j link' on this node)",
     );
 }
 
@@ -47,6 +53,8 @@ export interface TreeFlags extends InventoryFlags {
   node?: string;
   localnet?: string;
   strict?: boolean;
+  /** `--links FILE` */
+  links?: string;
 }
 
 /** `--node`, else the short host name (PVE's node name). */
@@ -54,20 +62,34 @@ export function nodeName(opts: { node?: string }, io: Io): string {
   return opts.node ?? shortHostname(io.hostname?.() ?? os.hostname());
 }
 
-/** The compile inputs the flags name; `needNodes`: see loadInputs. */
+/**
+ * The compile inputs the flags name. `needNodes`: see loadInputs. `onNode` (apply, diff, status):
+ * without --links, the links come from `ip -j link` on this node; when that fails, `log` says why
+ * and names are used unchecked, as without --links off the node (compile).
+ */
 export async function loadTreeInputs(
   opts: TreeFlags,
   io: Io,
   needNodes = false,
+  onNode?: { log: (line: string) => void },
 ): Promise<CompileInputs> {
   const node = nodeName(opts, io);
   const localNetwork = opts.localnet === undefined ? undefined : parseLocalnet(opts.localnet);
+  let links: Link[] | null = null;
+  if (opts.links !== undefined) links = await readLinksFile(opts.links, io);
+  else if (onNode) {
+    const r = await readNodeLinks(io.env);
+    if (r.links === null)
+      onNode.log(`warning: cannot list this node's links (${r.why}): -i names are not checked`);
+    links = r.links;
+  }
   return loadInputs(opts, node, {
     reader: io,
     env: io.env,
     localNetwork,
     detect: io.detectLocalNetwork?.bind(io),
     needNodes,
+    links,
   });
 }
 
@@ -87,6 +109,7 @@ export async function compileInputs(
     strict,
     serviceBridges: inputs.serviceBridges,
     inventoryDiagnostics: inputs.diagnostics,
+    links: inputs.links,
   });
 }
 

@@ -23,7 +23,9 @@ export function addStatusCommand(
 }
 
 async function runStatus(opts: StatusFlags, io: Io): Promise<number> {
-  const compiled = await compileService(await loadTreeInputs(opts, io), opts.strict === true, io);
+  // The links as apply reads them: the same script, or status would report pending changes.
+  const inputs = await loadTreeInputs(opts, io, false, { log: (l) => io.stderr(`${l}\n`) });
+  const compiled = await compileService(inputs, opts.strict === true, io);
   const state = await readState(stateDir(io.env));
   const configDigest = compiled.script === undefined ? null : digestText(compiled.script);
   let kernelDigest: string | null = null;

@@ -86,6 +86,8 @@ export const DIAGNOSTIC_CODES = [
   'no-mac-filter',
   // guest layer 2 (layer2_protocols)
   'unknown-ethertype',
+  // the node's links (src/generate/link-names.ts)
+  'unknown-interface',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

@@ -11,6 +11,7 @@ import type * as ast from '../syntax/ast.js';
 import { parseCorosyncConf } from '../syntax/parse-corosync-conf.js';
 import { detectLocalNetwork } from './detect-local-network.js';
 import { nodeReader, type FileReader } from './file-reader.js';
+import type { Link } from './links.js';
 import { LoadError, loadTree } from './load-tree.js';
 import type { CompileSources } from './sources.js';
 
@@ -122,6 +123,8 @@ export interface CompileInputs {
   serviceBridges: string[];
   /** inventory diagnostics (libvirt XML), reported with compile's */
   diagnostics: Diagnostic[];
+  /** The node's links (src/load/links.ts); null or absent: not known (compile off the node). */
+  links?: Link[] | null;
 }
 
 interface InputsContext extends LoadContext {
@@ -134,6 +137,8 @@ interface InputsContext extends LoadContext {
    * pmxcfs, and compiling "no cluster.fw" (firewall off) would tear the running ruleset down.
    */
   needNodes?: boolean;
+  /** The node's links, already read (`--links FILE` or `ip -j link`); default null. */
+  links?: Link[] | null;
 }
 
 export async function loadInputs(
@@ -163,5 +168,6 @@ export async function loadInputs(
     localNetwork,
     serviceBridges: inv.serviceBridges,
     diagnostics: inv.diagnostics,
+    links: ctx.links ?? null,
   };
 }

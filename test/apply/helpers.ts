@@ -22,6 +22,7 @@ export const KERNEL_DEFAULTS: Record<string, string> = {
   'proc/sys/net/netfilter/nf_conntrack_tcp_timeout_syn_recv': '60\n',
   'proc/sys/net/ipv4/tcp_syncookies': '1\n',
 };
+export const FAKE_IP = path.join(HERE, 'fake-ip.sh');
 
 export const CLUSTER_FW = `[OPTIONS]
 enable: 1
@@ -93,7 +94,15 @@ export async function fwgen(argv: string[], env: Record<string, string | undefin
     ...nodeReader,
     readStdin: async () => '',
     isTTY: false,
-    env: { PATH: process.env.PATH, ...env },
+    // never the real /run: apply removes the fwbr flag file there
+    env: {
+      PATH: process.env.PATH,
+      FWGEN_FWBR_FLAG: '/nonexistent/fwgen-test/flag',
+      FWGEN_PVE_FIREWALL_PIDFILE: '/nonexistent/fwgen-test/pid',
+      // apply, diff and status read the node's links: a fixed node, not this machine's
+      FWGEN_IP: FAKE_IP,
+      ...env,
+    },
     hostname: () => 'pve1',
     detectLocalNetwork: async () => [{ family: 4, addr: '192.0.2.0', len: 24 }],
     now: () => 1_700_000_000,

@@ -118,11 +118,11 @@ describe('packaging', () => {
       expect(u).toMatch(/^Conflicts=pve-firewall\.service proxmox-firewall\.service$/m);
   });
 
-  it('fwgen.service may write exactly its state dir and the kernel settings apply enforces', async () => {
+  it('fwgen.service may write exactly /run (state, fwbr flag) and the kernel settings apply enforces', async () => {
     const service = await readFile(path.join(ROOT, 'packaging', 'fwgen.service'), 'utf8');
     const writable = [...service.matchAll(/^ReadWritePaths=(.*)$/gm)].map((m) => m[1]);
     const settings = desiredKernelSettings({}).map((s) => `-${settingPath(s.name)}`);
-    expect(writable.sort()).toEqual(['/run/fwgen', ...settings].sort());
+    expect(writable.sort()).toEqual(['/run', ...settings].sort());
     expect(service).toMatch(/^ProtectKernelTunables=yes$/m);
     expect(service).toMatch(/^RestrictAddressFamilies=.*AF_UNIX/m); // systemctl try-restart
     // stop writes no settings

@@ -9,7 +9,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 pkgs=(nftables iproute2 qemu-system-x86 busybox-static kmod cpio python3 tcpdump iperf3 socat
       util-linux procps gzip coreutils openvswitch-switch
       # test/kernel-lab/facts/parity-facts.sh: conntrack -L/-D, the NFQUEUE reader built in the lab
-      conntrack gcc libc6-dev libnetfilter-queue-dev perl)
+      conntrack gcc libc6-dev libnetfilter-queue-dev perl
+      # test/apply/handover.sh: pve-firewall's iptables/ipset state
+      iptables ipset)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
