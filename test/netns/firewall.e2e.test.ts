@@ -46,11 +46,9 @@ async function compileTree(root: string): Promise<string> {
 const { outside, vm100, vm101, vm102, ct200, host } = LAB;
 
 // The same guest scenarios with the same expectations in every plumbing a Proxmox node builds
-// (lab.sh LAB_PLUMBING), each in both br_netfilter modes. The full list runs for direct and fwbr;
-// the VLAN plumbings run the core (host rules, REJECT by MAC v4/v6, flood drop, ipfilter,
-// guest to guest, judged once) to keep the lab run short. FWGEN_E2E_PLUMBINGS=fwbr,... narrows
-// the run while iterating.
-const FULL: readonly Plumbing[] = ['direct', 'fwbr'];
+// (lab.sh LAB_PLUMBING), each in both br_netfilter modes: the full list everywhere.
+// FWGEN_E2E_PLUMBINGS=fwbr,... narrows the run while iterating.
+const FULL: readonly Plumbing[] = PLUMBINGS;
 const chosen = (process.env.FWGEN_E2E_PLUMBINGS ?? '').split(',').filter(Boolean);
 const blocks = PLUMBINGS.filter((pl) => chosen.length === 0 || chosen.includes(pl)).flatMap((pl) =>
   ([1, 0] as const).map((brnf) => ({

@@ -1,5 +1,6 @@
-/* nfq-count: binds NFQUEUE queues FIRST..LAST, accepts every packet, prints "nfq <queue> <n>"
- * after each one (line-buffered), so a test can see that queued packets reached a reader.
+/* nfq-count: binds NFQUEUE queues FIRST..LAST, accepts every packet, prints
+ * "nfq <queue> <n> <IPv4 destination or ->" after each one (line-buffered), so a test can see
+ * which packets reached a reader.
  * Build: gcc -O2 -o nfq-count nfq-count.c -lnetfilter_queue */
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
@@ -13,8 +14,12 @@ static unsigned long count;
 static int cb(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data) {
   struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
   unsigned id = ph ? ntohl(ph->packet_id) : 0;
+  unsigned char *p;
+  char dst[INET_ADDRSTRLEN] = "-";
+  int len = nfq_get_payload(nfa, &p);
   (void)msg;
-  printf("nfq %ld %lu\n", (long)(size_t)data, ++count);
+  if (len >= 20 && (p[0] >> 4) == 4) inet_ntop(AF_INET, p + 16, dst, sizeof dst);
+  printf("nfq %ld %lu %s\n", (long)(size_t)data, ++count, dst);
   fflush(stdout);
   return nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
 }
