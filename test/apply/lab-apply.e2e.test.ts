@@ -50,7 +50,12 @@ describe.runIf(lab.ok || labRequired())(
           expect(result('stop'), out).toBe('0 ');
           // kernel settings inside the host namespace: per-netns timeouts written, global max refused
           expect(result('set_plan'), out).toMatch(
-            /^sysctl \/sys\/module\/nf_conntrack\/parameters\/hashsize \d+ -> 75776;sysctl net\.netfilter\.nf_conntrack_max \d+ -> 303104;sysctl net\.netfilter\.nf_conntrack_tcp_timeout_established 432000 -> 86400;sysctl net\.netfilter\.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;$/,
+            new RegExp(
+              '^sysctl /sys/module/nf_conntrack/parameters/hashsize \\d+ -> 75776;' +
+                'sysctl net\\.netfilter\\.nf_conntrack_max \\d+ -> 303104;' +
+                'sysctl net\\.netfilter\\.nf_conntrack_tcp_timeout_established 432000 -> 86400;' +
+                'sysctl net\\.netfilter\\.nf_conntrack_tcp_timeout_syn_recv 60 -> 30;$',
+            ),
           );
           expect(result('set_apply1'), out).toBe(
             '0 sysctl net.netfilter.nf_conntrack_tcp_timeout_established 432000 -> 86400;' +
