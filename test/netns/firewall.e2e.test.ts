@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
-import { nodeReader } from '../../src/load/file-reader.js';
+import { compileTree } from './compile-tree.js';
 import { goldenTrees } from '../golden/split-tables.js';
 import {
   LAB,
@@ -23,24 +22,6 @@ import {
 
 const avail = labAvailable();
 const skip = !avail.ok && !labRequired();
-
-async function compileTree(root: string): Promise<string> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    ...nodeReader,
-    stdout: (s: string) => void (out += s),
-    stderr: (s: string) => void (err += s),
-    now: () => 1_800_000_000,
-    hostname: () => 'pve1',
-  } as unknown as Io;
-  const code = await main(
-    ['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'],
-    io,
-  );
-  if (code !== 0) throw new Error(`compile ${root} exited ${code}\n${err}`);
-  return out;
-}
 
 const { outside, vm100, vm101, vm102, ct200, host } = LAB;
 

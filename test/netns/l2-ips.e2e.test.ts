@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
-import { nodeReader } from '../../src/load/file-reader.js';
+import { compileTree } from './compile-tree.js';
 import {
   LAB,
   labAvailable,
@@ -25,24 +24,6 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NFQ_SRC = join(REPO, 'test/kernel-lab/facts/nfq-count.c');
 const SEND = `python3 -S ${join(REPO, 'test/kernel-lab/facts/parity-helper.py')}`;
 const SNIFF = `python3 -S ${join(REPO, 'test/netns/l2-ips-helper.py')}`;
-
-async function compileTree(root: string): Promise<string> {
-  let out = '';
-  let err = '';
-  const io = {
-    ...nodeReader,
-    stdout: (s: string) => void (out += s),
-    stderr: (s: string) => void (err += s),
-    now: () => 1_800_000_000,
-    hostname: () => 'pve1',
-  } as unknown as Io;
-  const code = await main(
-    ['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'],
-    io,
-  );
-  if (code !== 0) throw new Error(`compile ${root} exited ${code}\n${err}`);
-  return out;
-}
 
 const { outside, vm100, vm101 } = LAB;
 

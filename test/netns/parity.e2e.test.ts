@@ -9,8 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
-import { nodeReader } from '../../src/load/file-reader.js';
+import { compileTree } from './compile-tree.js';
 import { REPO } from '../golden/split-tables.js';
 import {
   LAB,
@@ -25,24 +24,6 @@ const avail = labAvailable();
 const skip = !avail.ok && !labRequired();
 const HP = resolve(REPO, 'test/netns/parity-helper.py');
 const TREE = resolve(REPO, 'fixtures/parity');
-
-async function compileTree(root: string): Promise<string> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    ...nodeReader,
-    stdout: (s: string) => void (out += s),
-    stderr: (s: string) => void (err += s),
-    now: () => 1_800_000_000,
-    hostname: () => 'pve1',
-  } as unknown as Io;
-  const code = await main(
-    ['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'],
-    io,
-  );
-  if (code !== 0) throw new Error(`compile ${root} exited ${code}\n${err}`);
-  return out;
-}
 
 /** fixtures/parity with host.fw lines matching `drop` removed. */
 async function variant(tmp: string, name: string, drop: RegExp): Promise<string> {
