@@ -12,6 +12,7 @@ import {
   type KernelSetting,
   type KernelSettingsIo,
 } from './kernel-settings.js';
+import { releaseFwbrFlag, type FlagPaths } from './fwbr-flag.js';
 import { digestText, listOwnTables, NftListError } from './list-own-tables.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';
 import {
@@ -53,6 +54,8 @@ export interface ApplyOptions extends NftOptions {
   now?: () => number;
   /** Where kernel settings are read and written; without it none are (tests of the ruleset). */
   settings?: KernelSettingsIo;
+  /** pve-firewall's fwbr flag file, released once fwgen's tables are loaded (fwbr-flag.ts). */
+  fwbrFlag?: FlagPaths;
 }
 
 export type ApplyOutcome =
@@ -70,7 +73,11 @@ export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promi
       opts.log(`waiting for another fwgen run${pid === null ? '' : ` (pid ${pid})`} to finish`),
   });
   try {
-    return await applyLocked(input, opts, now);
+    const outcome = await applyLocked(input, opts, now);
+    // Under the lock: a `stop` cannot slip in between the load and the flag's removal.
+    if (opts.fwbrFlag && ['unchanged', 'applied', 'restored'].includes(outcome.kind))
+      await releaseFwbrFlag(opts.fwbrFlag, opts.log);
+    return outcome;
   } finally {
     await lock.release();
   }

@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import { LockTimeoutError } from '../apply/acquire-lock.js';
 import * as apply from '../apply/apply-ruleset.js';
-import { flagPaths, releaseFwbrFlag } from '../apply/fwbr-flag.js';
+import { flagPaths } from '../apply/fwbr-flag.js';
 import {
   formatKernelSettingChange,
   planKernelSettings,
@@ -217,11 +217,10 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
       lockTimeoutMs: waitMs(opts.wait),
       log,
       settings: settingsIo(io.env),
+      fwbrFlag: flagPaths(io.env),
     });
     if (outcome.kind === 'refused') return EXIT.refused;
     if (outcome.kind === 'config-error') return EXIT.errors;
-    // fwgen's tables are loaded: new guests need no fwbr bridge (src/apply/fwbr-flag.ts).
-    if (outcome.kind !== 'removed') await releaseFwbrFlag(flagPaths(io.env), log);
     return EXIT.ok;
   } catch (e) {
     if (!(e instanceof LockTimeoutError)) throw e;
