@@ -11,6 +11,7 @@ import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules, tcpFlagPatterns } from './builtins.js';
 import { connmarkRule } from './connmark.js';
+import { GuestIpSets, type PortKey } from './guest-ipsets.js';
 import { IpsQueues } from './ips.js';
 import { cidrValue, IpSets, sortCidrs } from './ipsets.js';
 import { layer2ProtocolRules, macFilterScope, nonIpReturn } from './layer2.js';
@@ -74,6 +75,8 @@ interface TableParts {
   host: ir.HostOptions;
   ratelimit: ir.LogRateLimit;
   sets: IpSets;
+  /** Guest ipsets, table-wide and keyed by port or MAC (guest-ipsets.ts). */
+  guestSets: GuestIpSets;
   ipfilter: IpFilterSets;
   builtins: Builtins;
   warn: WarningSink;
@@ -89,10 +92,11 @@ interface NicParts {
   opt: ir.GuestOptions;
   inRules: ir.Rule[];
   outRules: ir.Rule[];
-  /** The user rules of one direction, each rule's action and logging chosen by `map`. */
+  /** The user rules of one chain (`in-pre`: <nic>_in_pre, guest IN), each rule's action and
+   * logging chosen by `map`. */
   userRules: (
     rules: ir.Rule[],
-    dir: 'in' | 'out',
+    chain: 'in' | 'out' | 'in-pre',
     map: (r: ir.Rule) => { action: nft.Stmt[]; log: boolean },
   ) => nft.Rule[];
 }
@@ -121,6 +125,7 @@ export function guestTable(
     host,
     ratelimit,
     sets: new IpSets(),
+    guestSets: new GuestIpSets(),
     ipfilter: new IpFilterSets(),
     builtins: new Builtins('bridge', {
       ratelimit,
@@ -174,7 +179,7 @@ export function guestTable(
   return {
     family: 'bridge',
     name: opts.name,
-    sets: [...t.ipfilter.toNamedSets(), ...t.sets.toNamedSets()],
+    sets: [...t.ipfilter.toNamedSets(), ...t.guestSets.toNamedSets(), ...t.sets.toNamedSets()],
     maps,
     chains: [
       ...dispatchChains(opts, t.builtins, macMap.length > 0),
@@ -188,7 +193,23 @@ export function guestTable(
 function nicParts(t: TableParts, guest: ir.Guest, nic: ir.Nic): NicParts {
   const vmid = guest.vmid;
   const nicRules = guest.rules.filter((r) => r.nic === null || r.nic === nic.index);
-  const ctx: MatchContext = { table: 'bridge', ifaceKey: null, sets: t.sets };
+  // One context per chain: guest ipsets are looked up by what dispatched to the chain
+  // (guest-ipsets.ts). Rule statements are cached per context (rule-stmts.ts).
+  const ctxs = new Map<'in' | 'out' | 'in-pre', MatchContext>();
+  const ctxFor = (chain: 'in' | 'out' | 'in-pre'): MatchContext => {
+    let ctx = ctxs.get(chain);
+    if (ctx === undefined) {
+      let key: PortKey;
+      if (chain === 'out') key = { kind: 'iifname', device: nic.device };
+      else if (chain === 'in') key = { kind: 'oifname', device: nic.device };
+      else if (nic.mac !== null) key = { kind: 'mac', mac: nic.mac };
+      // nicInPreChain builds a chain only for a NIC with a MAC of its own.
+      else throw new Error(`${nic.device}: <nic>_in_pre rules without a MAC`);
+      ctx = { table: 'bridge', ifaceKey: null, sets: t.guestSets.lookup(t.sets, key) };
+      ctxs.set(chain, ctx);
+    }
+    return ctx;
+  };
   const logChain = (r: ir.Rule, dir: 'in' | 'out'): { vmid: number; chain: string } =>
     r.group !== null
       ? { vmid: 0, chain: names.logChain.group(r.group, dir) }
@@ -203,7 +224,9 @@ function nicParts(t: TableParts, guest: ir.Guest, nic: ir.Nic): NicParts {
     opt: guest.options,
     inRules: nicRules.filter((r) => r.direction === 'in'),
     outRules: nicRules.filter((r) => r.direction === 'out'),
-    userRules: (rules, dir, map) => {
+    userRules: (rules, chain, map) => {
+      const dir = chain === 'out' ? 'out' : 'in';
+      const ctx = ctxFor(chain);
       const out: nft.Rule[] = [];
       for (const r of rules) {
         const m = map(r);
@@ -474,7 +497,7 @@ function nicInPreChain(t: TableParts, n: NicParts, inHead: InHeadEntry[]): nft.R
   ];
   for (const h of inHead)
     for (const stmts of h.pre ?? [h.stmts]) pre.push(rule(...stmts, verdict(RETURN)));
-  const preRules = n.userRules(inRules, 'in', (r) =>
+  const preRules = n.userRules(inRules, 'in-pre', (r) =>
     r.verdict === 'reject'
       ? { action: rejectJump(t), log: true }
       : { action: [verdict(RETURN)], log: false },

@@ -1,10 +1,15 @@
-// Anonymous sets `{ a, b }` used by two or more rules of a table become one named set that those
-// rules share (`@list_inet_service_0`). Why: every anonymous set is a kernel set, and nft's load
+// Anonymous sets `{ a, b }` become named sets that every rule with the same list shares
+// (`@list_inet_service_3fa2b1c0`). Why: every anonymous set is a kernel set, and nft's load
 // time grows with (sets in the table) × (rules that look one up), mostly in the kernel (measured
 // on 6.1 and 6.18, bench/RESULTS.md). A 1,000-guest tree repeats the same port,
 // ICMP-type and address lists thousands of times; sharing them turns a load of minutes into
-// seconds. The lookup costs the packet the same either way. Sets used once stay anonymous: naming
-// them would not save a set and would make the output harder to read.
+// seconds. The lookup costs the packet the same either way.
+// Names come from a digest of type and elements, never from the order of use: adding or removing
+// one guest leaves every other guest's chains byte-identical (what incremental apply diffs). For
+// the same reason the bridge table (per-guest chains) hoists every list, even one used once:
+// whether a list is shared must not depend on other guests. The inet table hoists lists used
+// twice or more only; one used once stays inline for readability (it would not save a set).
+import { createHash } from 'node:crypto';
 import type * as nft from '../nft/model.js';
 import { setKeyType } from '../nft/key-type.js';
 import { names } from './names.js';
@@ -21,9 +26,10 @@ interface Candidate {
   name?: string;
 }
 
-/** Hoists the shared lists of `table` in place (it was just built, nobody else holds it) and
- * returns it. Deterministic: sets are numbered per key type in order of first use. */
+/** Hoists the lists of `table` in place (it was just built, nobody else holds it) and returns
+ * it. Deterministic: a set's name depends only on its type and elements. */
 export function hoistSharedSets(table: nft.Table): nft.Table {
+  const minUses = table.family === 'bridge' ? 1 : 2;
   // Pass 1: one candidate per distinct (type, elements); `byStmt` remembers the candidate of each
   // set-carrying match statement, so pass 2 needs no second key computation.
   const candidates = new Map<string, Candidate>();
@@ -53,17 +59,18 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
     }
   }
 
+  const hoist = [...candidates].filter(([, c]) => c.uses >= minUses);
+  const digests = setDigests(hoist.map(([key]) => key));
   const taken = new Set([...table.sets.map((s) => s.name), ...table.maps.map((m) => m.name)]);
-  const perType = new Map<nft.KeyType, number>();
+  for (const [key, c] of hoist) c.name = names.sharedSet(c.type, digests.get(key) ?? '');
+  // Sorted by name, so the set list does not depend on the order of first use either.
+  hoist.sort(([, a], [, b]) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1));
   let hoisted = 0;
-  for (const c of candidates.values()) {
-    if (c.uses < 2) continue;
-    let n = perType.get(c.type) ?? 0;
-    let name = names.sharedSet(c.type, n);
-    while (taken.has(name)) name = names.sharedSet(c.type, ++n);
-    perType.set(c.type, n + 1);
+  for (const [, c] of hoist) {
+    const name = c.name ?? '';
+    // `list_` names are the hoister's own (names.ts); a clash is a bug.
+    if (taken.has(name)) throw new Error(`hoisted set ${name} clashes with a set or map`);
     taken.add(name);
-    c.name = name;
     hoisted++;
     const interval = needsInterval(c.elements);
     // auto-merge: an anonymous interval set merges overlapping elements itself; a named one
@@ -95,6 +102,29 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
     }
   }
   return table;
+}
+
+/** Each key's digest: 8 hex digits of its SHA-256, more where two keys share those (all keys of
+ * such a group get the longer form, so the choice does not depend on which key came first). */
+export function setDigests(keys: readonly string[]): Map<string, string> {
+  const full = new Map(keys.map((k) => [k, createHash('sha256').update(k).digest('hex')]));
+  const out = new Map<string, string>();
+  let pending: string[] = [...keys];
+  for (const len of [8, 16, 64]) {
+    const groups = new Map<string, string[]>();
+    for (const k of pending) {
+      const short = (full.get(k) ?? '').slice(0, len);
+      const g = groups.get(short);
+      if (g === undefined) groups.set(short, [k]);
+      else g.push(k);
+    }
+    pending = [];
+    for (const [short, g] of groups) {
+      if (g.length === 1 || len === 64) for (const k of g) out.set(k, short);
+      else pending.push(...g);
+    }
+  }
+  return out;
 }
 
 /** A compact identity for a list of values (cheaper than JSON.stringify on ~10^6 lists). */

@@ -10,8 +10,15 @@ interface Entry {
   name: string;
 }
 
+/** How one chain writes a rule's ipset match: `ip saddr @v4_dc/x` here, a port-keyed lookup for
+ * guest ipsets in the bridge table (guest-ipsets.ts). rule-stmts.ts asks it for every ipset. */
+export interface SetLookup {
+  /** `<addr> @set` for the `family` part of `set`, registering what it needs. */
+  match(set: ir.IpSet, family: ir.IpFamily, addr: nft.Expr): nft.Stmt;
+}
+
 /** The sets one table uses; `ref` registers on first use and returns the `@name` value. */
-export class IpSets {
+export class IpSets implements SetLookup {
   private readonly byName = new Map<string, Entry>();
   private readonly byObject = new Map<ir.IpSet, Map<ir.IpFamily, string>>();
 
@@ -51,6 +58,10 @@ export class IpSets {
   /** `@name` for a rule. */
   ref(set: ir.IpSet, family: ir.IpFamily): nft.Value {
     return { kind: 'set-ref', name: this.name(set, family) };
+  }
+
+  match(set: ir.IpSet, family: ir.IpFamily, addr: nft.Expr): nft.Stmt {
+    return { kind: 'match', left: addr, op: '==', right: this.ref(set, family) };
   }
 
   /** The named sets, sorted by name. A set may be empty: a positive match on it never matches.

@@ -80,9 +80,18 @@ export const names = {
     return `v${family}_${sanitizeIdentifierPart(key)}`;
   },
 
-  /** A list shared by several rules of a table (hoist-sets.ts): `list_inet_service_0`. */
-  sharedSet(type: string, n: number): string {
-    return `list_${type}_${n}`;
+  /** A guest ipset of every guest that has one by this name, keyed by port (`ifname . addr`) or,
+   * for the MAC-dispatched inbound chains, by MAC (`ether_addr . addr`) (guest-ipsets.ts):
+   * `guest_v4_trusted`, `guest_mac_v6_trusted`. Depends only on the name, never on which guests
+   * use it. */
+  guestIpset(name: string, family: ir.IpFamily, key: 'ifname' | 'mac'): string {
+    return `guest_${key === 'mac' ? 'mac_' : ''}v${family}_${sanitizeIdentifierPart(name)}`;
+  },
+
+  /** A list hoisted into a named set (hoist-sets.ts), named by a digest of its type and elements:
+   * `list_inet_service_3fa2b1c0`. The same list has the same name in every compile. */
+  sharedSet(type: string, digest: string): string {
+    return `list_${type}_${digest}`;
   },
 
   /** PF-like chain names used inside log prefixes (never nft identifiers). */

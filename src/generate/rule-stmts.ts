@@ -5,7 +5,7 @@ import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { findProtocol } from '../data/protocols.js';
 import { ifnameContent } from '../nft/quote.js';
-import { IpSets, cidrValue } from './ipsets.js';
+import { IpSets, cidrValue, type SetLookup } from './ipsets.js';
 import { names } from './names.js';
 
 export type TableKind = 'inet' | 'bridge';
@@ -15,7 +15,7 @@ export interface MatchContext {
   /** Host rules: `iifname` (in) or `oifname` (out) for rule.iface; guest rules: null (the NIC
    * already selected the chain). */
   ifaceKey: 'iifname' | 'oifname' | null;
-  sets: IpSets;
+  sets: SetLookup;
 }
 
 /** IR the resolver should never produce (ports without protocol, mixed families…): a bug, thrown. */
@@ -174,7 +174,7 @@ function addrStmt(
   m: ir.AddressMatch,
   field: 'saddr' | 'daddr',
   family: ir.IpFamily,
-  sets: IpSets,
+  sets: SetLookup,
 ): nft.Stmt | null {
   if (m.kind === 'addresses') {
     if (m.family !== family) throw new RuleSkipped('address family does not match the rule family');
@@ -182,7 +182,7 @@ function addrStmt(
     return match(payload(ipProto(family), field), anonSet(m.items.map(addrItemValue)));
   }
   if (IpSets.cidrs(m.set, family).length === 0) return null;
-  return match(payload(ipProto(family), field), sets.ref(m.set, family));
+  return sets.match(m.set, family, payload(ipProto(family), field));
 }
 
 /** The families a rule is emitted for: its own family, both for a family-neutral rule with an

@@ -1,7 +1,9 @@
-// hoist-sets.ts: lists used by two or more rules of a table become one shared named set; the
-// rules keep their meaning (putting the elements back inline gives the table as built).
+// hoist-sets.ts: lists become shared named sets named by their content (inet: those used by two or
+// more rules; bridge: all); the rules keep their meaning (putting the elements back inline gives
+// the table as built).
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hoistSharedSets } from '../../src/generate/hoist-sets.js';
+import { hoistSharedSets, setDigests } from '../../src/generate/hoist-sets.js';
 import { checkScript } from '../../src/nft/check-script.js';
 import { emitText } from '../../src/nft/emit-text.js';
 import type * as nft from '../../src/nft/model.js';
@@ -20,9 +22,13 @@ const match = (left: nft.Expr, right: nft.Value, op: '==' | '!=' = '=='): nft.St
   right,
 });
 
-function table(chains: nft.Rule[][], sets: nft.NamedSet[] = []): nft.Table {
+function table(
+  chains: nft.Rule[][],
+  sets: nft.NamedSet[] = [],
+  family: 'bridge' | 'inet' = 'bridge',
+): nft.Table {
   return {
-    family: 'bridge',
+    family,
     name: 'fwgen',
     sets,
     maps: [],
@@ -53,31 +59,42 @@ function inlineBack(t: nft.Table): nft.Table {
 }
 
 describe('hoistSharedSets', () => {
-  it('shares a list used by rules in different chains, keeps a list used once inline', () => {
+  it('inet: shares a list used by rules in different chains, keeps a list used once inline', () => {
     const ports = set(num(22), num(80));
     const build = (): nft.Table =>
-      table([
+      table(
         [
-          { stmts: [match(tcpDport, ports), accept] },
-          { stmts: [match(tcpDport, set(num(25), num(587))), accept] },
+          [
+            { stmts: [match(tcpDport, ports), accept] },
+            { stmts: [match(tcpDport, set(num(25), num(587))), accept] },
+          ],
+          [{ stmts: [match(tcpDport, ports, '!='), accept], comment: 'keeps its comment' }],
         ],
-        [{ stmts: [match(tcpDport, ports, '!='), accept], comment: 'keeps its comment' }],
-      ]);
+        [],
+        'inet',
+      );
     const after = hoistSharedSets(build());
-    expect(after.sets).toEqual([
-      {
-        name: 'list_inet_service_0',
-        type: 'inet_service',
-        interval: false,
-        elements: [num(22), num(80)],
-      },
-    ]);
+    expect(after.sets).toHaveLength(1);
+    const name = after.sets[0]?.name ?? '';
+    expect(name).toMatch(/^list_inet_service_[0-9a-f]{8}$/);
+    expect(after.sets[0]).toEqual({
+      name,
+      type: 'inet_service',
+      interval: false,
+      elements: [num(22), num(80)],
+    });
     const text = emitText({ commands: [{ kind: 'define-table', table: after }] });
-    expect(text).toContain('    tcp dport @list_inet_service_0 accept\n');
+    expect(text).toContain(`    tcp dport @${name} accept\n`);
     expect(text).toContain('    tcp dport { 25, 587 } accept\n');
-    expect(text).toContain(
-      '    tcp dport != @list_inet_service_0 accept comment "keeps its comment"\n',
-    );
+    expect(text).toContain(`    tcp dport != @${name} accept comment "keeps its comment"\n`);
+    expect(inlineBack(after)).toEqual(build());
+  });
+
+  it('bridge: hoists every list, even one used once (whether it is shared must not depend on other guests)', () => {
+    const build = (): nft.Table =>
+      table([[{ stmts: [match(tcpDport, set(num(25), num(587))), accept] }]]);
+    const after = hoistSharedSets(build());
+    expect(after.sets.map((s) => s.name)).toEqual([expect.stringMatching(/^list_inet_service_/)]);
     expect(inlineBack(after)).toEqual(build());
   });
 
@@ -93,7 +110,7 @@ describe('hoistSharedSets', () => {
     );
     expect(after.sets).toEqual([
       {
-        name: 'list_ipv4_addr_0',
+        name: expect.stringMatching(/^list_ipv4_addr_[0-9a-f]{8}$/),
         type: 'ipv4_addr',
         interval: true,
         autoMerge: true,
@@ -102,38 +119,40 @@ describe('hoistSharedSets', () => {
     ]);
   });
 
-  it('numbers per key type in order of first use and never reuses a name the table has', () => {
+  it('names a set by its content only: the same list has the same name whatever else the table holds', () => {
     const types = set(sym('nd-router-solicit'), sym('nd-neighbor-solicit'));
     const ports = set(num(1), num(2));
     const ports2 = set(num(3), num(4));
+    const rules = (lists: nft.Value[]): nft.Rule[] =>
+      lists.map((v) => ({ stmts: [match(v === types ? icmpv6Type : tcpDport, v), accept] }));
+    const nameOf = (t: nft.Table, elements: nft.Value): string | undefined =>
+      t.sets.find((s) => elements.kind === 'set' && s.elements === elements.elements)?.name;
+
+    const a = hoistSharedSets(table([rules([ports, types, ports2])]));
+    const b = hoistSharedSets(table([rules([ports2]), rules([types, ports2, ports])]));
+    const c = hoistSharedSets(table([rules([ports2])]));
+    for (const v of [ports, types, ports2]) expect(nameOf(b, v)).toBe(nameOf(a, v));
+    expect(nameOf(c, ports2)).toBe(nameOf(a, ports2));
+    expect(new Set([ports, types, ports2].map((v) => nameOf(a, v))).size).toBe(3);
+    // Listed by name, not by first use.
+    expect(b.sets.map((s) => s.name)).toEqual(a.sets.map((s) => s.name));
+    expect(a.sets.map((s) => s.name)).toEqual([...a.sets.map((s) => s.name)].sort());
+    expect(() => checkScript({ commands: [{ kind: 'define-table', table: a }] })).not.toThrow();
+  });
+
+  it('throws on a name the table already has (a generator bug, not a renumbering)', () => {
+    const ports = set(num(1), num(2));
+    const probe = hoistSharedSets(table([[{ stmts: [match(tcpDport, ports), accept] }]]));
+    const taken = probe.sets[0]?.name ?? '';
     const existing: nft.NamedSet = {
-      name: 'list_inet_service_0',
+      name: taken,
       type: 'inet_service',
       interval: false,
       elements: [num(9)],
     };
-    const build = (): nft.Table =>
-      table(
-        [
-          [ports, ports, types, types, ports2, ports2].map((v) => ({
-            stmts: [match(v === types ? icmpv6Type : tcpDport, v), accept],
-          })),
-        ],
-        [{ ...existing }],
-      );
-    const before = build();
-    const after = hoistSharedSets(build());
-    expect(after.sets.map((s) => s.name)).toEqual([
-      'list_inet_service_0',
-      'list_inet_service_1',
-      'list_icmpv6_type_0',
-      'list_inet_service_2',
-    ]);
-    expect(() => checkScript({ commands: [{ kind: 'define-table', table: after }] })).not.toThrow();
-    expect(inlineBack({ ...after, sets: after.sets.filter((s) => s !== after.sets[0]) })).toEqual({
-      ...before,
-      sets: [],
-    });
+    expect(() =>
+      hoistSharedSets(table([[{ stmts: [match(tcpDport, ports), accept] }]], [existing])),
+    ).toThrow(`hoisted set ${taken} clashes with a set or map`);
   });
 
   it('leaves lists it cannot type (masked flags, concatenations) anonymous', () => {
@@ -146,6 +165,28 @@ describe('hoistSharedSets', () => {
       [0, 1].map(() => ({ stmts: [match(flags, set(sym('syn'), sym('fin'))), accept] })),
     ]);
     expect(hoistSharedSets(before)).toBe(before);
+  });
+});
+
+describe('setDigests', () => {
+  it('gives every key of a group that shares the short digest a longer one, in any order', () => {
+    // Birthday search for two keys whose SHA-256 share the first 8 hex digits (~10^5 hashes).
+    const seen = new Map<string, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null; i++) {
+      const k = `k${i}`;
+      const short = createHash('sha256').update(k).digest('hex').slice(0, 8);
+      const other = seen.get(short);
+      if (other !== undefined) pair = [other, k];
+      else seen.set(short, k);
+    }
+    const keys = [pair[0], 'other', pair[1]];
+    const d = setDigests(keys);
+    expect(d.get(pair[0])).toHaveLength(16);
+    expect(d.get(pair[1])).toHaveLength(16);
+    expect(d.get(pair[0])).not.toBe(d.get(pair[1]));
+    expect(d.get('other')).toHaveLength(8);
+    expect(setDigests([...keys].reverse())).toEqual(d);
   });
 });
 
