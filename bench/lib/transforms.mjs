@@ -3,7 +3,8 @@
 // proxyForThisKernel: the dev/CI kernel has no bridge reject and no bridge conntrack, so the
 //   bridge table fails to load there. This rewrites, in the bridge table only, every
 //   `ct state A,B` match into `meta mark & 0xBITS != 0` (same expression shape: one load, one
-//   bitwise, one compare) and every `reject …` statement into `drop`. Rule, chain and set counts
+//   bitwise, one compare), every `reject …` statement into `drop` and `ct mark set N` into
+//   `meta mark set N`. Rule, chain and set counts
 //   stay identical. Load times of the result are a PROXY, labelled as such in RESULTS.md.
 // linearDispatch: replaces the `iifname/oifname vmap @…_by_port` and `ether daddr vmap @in_by_mac`
 //   rules by one `iifname "tapXiY" jump chain` (etc.) rule per map element, with the elements of
@@ -24,7 +25,9 @@ export function proxyForThisKernel(text) {
       const bits = list.split(',').reduce((a, w) => a | (CT_BITS[w] ?? 0), 0);
       return `meta mark & 0x${bits.toString(16).padStart(8, '0')} != 0`;
     })
-    .replace(/\breject with (?:tcp reset|[a-z0-9]+ type [a-z-]+)|\breject(?=[ \n])/g, 'drop');
+    .replace(/\breject with (?:tcp reset|[a-z0-9]+ type [a-z-]+)|\breject(?=[ \n])/g, 'drop')
+    // The VMID connmark (src/generate/connmark.ts) needs bridge conntrack too: same shape, a meta.
+    .replace(/\bct mark set (\d+)/g, 'meta mark set $1');
   return head + b;
 }
 

@@ -35,9 +35,14 @@ export function layer2ProtocolRules(ebtables: boolean, opt: ir.GuestOptions): nf
 
 /** After the layer-2 part, frames that are neither IP nor ARP are done: in PF only ebtables sees
  * them (iptables gets IPv4/IPv6 only), so the IP rules and the policy must not judge them. They
- * have no conntrack entry, and `ct state invalid drop` would drop every one of them. */
+ * have no conntrack entry, and `ct state invalid drop` would drop every one of them. Two compares,
+ * not `!= { ip, ip6 }`: that anonymous set was one kernel set per guest port (issue 13). */
 export function nonIpReturn(): nft.Rule {
   return {
-    stmts: [match(meta('protocol'), anonSet([sym('ip'), sym('ip6')]), '!='), verdict(RETURN)],
+    stmts: [
+      match(meta('protocol'), sym('ip'), '!='),
+      match(meta('protocol'), sym('ip6'), '!='),
+      verdict(RETURN),
+    ],
   };
 }

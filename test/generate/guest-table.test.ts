@@ -231,7 +231,7 @@ describe('bridge table: chains of one NIC', () => {
       'meta protocol arp arp saddr ether != bc:24:11:00:64:00 drop',
       'meta protocol arp iifname . arp saddr ip != @ipfilter_v4 drop',
       'meta protocol arp return',
-      'meta protocol != { ip, ip6 } return',
+      'meta protocol != ip meta protocol != ip6 return',
       'ct state established,related return',
       'ct state invalid drop',
       'meta protocol ip udp sport 68 udp dport 67 return',
@@ -407,7 +407,7 @@ describe('bridge table: options and warnings', () => {
     expect(chainRules(text, 'bridge', 'g100_net0_out')).toEqual([
       'ct mark set 100',
       'meta protocol arp return',
-      'meta protocol != { ip, ip6 } return',
+      'meta protocol != ip meta protocol != ip6 return',
       'ct state established,related return',
       'return',
     ]);
