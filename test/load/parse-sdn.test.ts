@@ -86,7 +86,8 @@ describe('parseSdn: running config', () => {
   it('malformed JSON is a located error, never a crash', () => {
     const { inv, diags } = parse('{\n  "vnets": {\n    "ids": { "a": 1 \n}\n');
     expect(diags.split('\n')[0]).toBe(
-      "sdn/.running-config:5:1: error: invalid JSON: expected ',' or '}', found end of file [invalid-sdn-config]",
+      "sdn/.running-config:5:1: error: invalid JSON: expected ',' or " +
+        "'}', found end of file [invalid-sdn-config]",
     );
     expect(inv.invalid).toEqual(['sdn/.running-config']);
   });
@@ -164,7 +165,8 @@ describe('parseSdn: IPAM state', () => {
     );
     expect(inv.ipam).toEqual([]);
     expect(diags).toContain(
-      "sdn/pve-ipam-state.json:2:1: error: IPAM address '10.0.9.1' is outside its subnet '10.0.0.0/24' [invalid-sdn-config]",
+      "sdn/pve-ipam-state.json:2:1: error: IPAM address '10.0.9.1' is " +
+        "outside its subnet '10.0.0.0/24' [invalid-sdn-config]",
     );
     expect(diags).toContain("error: invalid vmid in IPAM entry '10.0.0.2' [invalid-sdn-config]");
   });

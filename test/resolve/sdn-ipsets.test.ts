@@ -124,7 +124,8 @@ describe('+sdn/guest-ipam-<vmid>', () => {
     const { set, diags } = setOf('+sdn/guest-ipam-102');
     expect(set).toBeUndefined();
     expect(diags.split('\n')[0]).toBe(
-      "cluster.fw:4:19: error: unknown ipset 'sdn/guest-ipam-102': sdn/pve-ipam-state.json has no address of guest 102 [unknown-ipset]",
+      "cluster.fw:4:19: error: unknown ipset 'sdn/guest-ipam-102': " +
+        'sdn/pve-ipam-state.json has no address of guest 102 [unknown-ipset]',
     );
   });
 
@@ -141,7 +142,8 @@ describe('names that name nothing', () => {
     ['+sdn/db-all', "unknown ipset 'sdn/db-all': no VNet 'db' in sdn/.running-config"],
     [
       '+sdn/web-hosts',
-      "unknown ipset 'sdn/web-hosts': SDN sets are <vnet>-all, <vnet>-gateway, <vnet>-no-gateway, <vnet>-dhcp or guest-ipam-<vmid>",
+      "unknown ipset 'sdn/web-hosts': SDN sets are <vnet>-all, " +
+        '<vnet>-gateway, <vnet>-no-gateway, <vnet>-dhcp or guest-ipam-<vmid>',
     ],
   ])('%s', (ref, message) => {
     const { set, diags } = setOf(ref);
@@ -152,7 +154,8 @@ describe('names that name nothing', () => {
   it('no SDN configuration: every +sdn/ name is unknown', () => {
     const { diags } = resolveTree({ cluster: '[RULES]\nIN ACCEPT -source +sdn/web-all\n' });
     expect(diags).toContain(
-      "error: unknown ipset 'sdn/web-all': there is no SDN configuration (sdn/.running-config) [unknown-ipset]",
+      "error: unknown ipset 'sdn/web-all': there is no SDN " +
+        'configuration (sdn/.running-config) [unknown-ipset]',
     );
   });
 
@@ -176,7 +179,8 @@ describe('empty sets', () => {
     expect(set!.v4).toEqual([]);
     expect(set!.v6).toEqual([]);
     expect(diags.split('\n')[0]).toBe(
-      `cluster.fw:4:19: warning: SDN ipset 'sdn/${ref.slice(5)}' is empty (${why}): the rule never matches [empty-sdn-ipset]`,
+      `cluster.fw:4:19: warning: SDN ipset 'sdn/${ref.slice(5)}' is empty ` +
+        `(${why}): the rule never matches [empty-sdn-ipset]`,
     );
   });
 });
