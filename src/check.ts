@@ -6,6 +6,7 @@ import { Diagnostics } from './diag/diagnostic.js';
 import { sourceFile, type SourceFile } from './diag/span.js';
 import type { FileReader } from './load/file-reader.js';
 import { LoadError, readSource } from './load/load-tree.js';
+import { loadSdn } from './load/parse-sdn.js';
 import type { FileScope } from './resolve/input.js';
 import { checkFile } from './resolve/resolve-config.js';
 import type * as ast from './syntax/ast.js';
@@ -53,6 +54,8 @@ export async function checkFiles(
   const diags = new Diagnostics();
   const clusterPath = root === undefined ? null : path.join(root, 'firewall', 'cluster.fw');
   const cluster = clusterPath === null ? null : await readCluster(clusterPath, reader);
+  // The tree's SDN, read quietly like its cluster.fw: `+sdn/…` names are judged against it.
+  const sdn = root === undefined ? null : (await loadSdn(root, reader)).inventory;
   for (const { name, target } of files) {
     const file = await readSource(name, reader);
     if (target.kind === 'conf') parseGuestConf(file, target.type, diags);
@@ -62,7 +65,7 @@ export async function checkFiles(
       const isCluster =
         target.scope === 'cluster' ||
         (clusterPath !== null && path.resolve(name) === path.resolve(clusterPath));
-      checkFile(ast, target.scope, isCluster ? null : cluster, diags);
+      checkFile(ast, target.scope, isCluster ? null : cluster, diags, sdn);
     }
   }
   return diags;

@@ -41,6 +41,7 @@ export function compileKey(
     sources.corosync?.file ?? null,
     ...sources.guests.flatMap((g) => ['conf' in g ? g.conf : g.domain.file, g.fw]),
     ...(sources.vnets ?? []),
+    ...(sources.sdn?.files ?? []),
   ]) {
     if (!f) put('-');
     else {

@@ -60,7 +60,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   // VNet files are not compiled (pve-firewall generates nothing for them) but are checked, so an
   // error there shows up before proxmox-firewall would refuse the whole update over it.
   for (const file of sources.vnets ?? [])
-    checkFile(parseFile(file, diags), 'vnet', input.cluster, diags);
+    checkFile(parseFile(file, diags), 'vnet', input.cluster, diags, input.sdn ?? null);
   // The syntax trees are garbage from here on; say so, so a large tree's AST is not kept alive
   // through generation (what is live there decides peak memory).
   // eslint-disable-next-line no-useless-assignment -- dropped for the garbage collector
@@ -123,6 +123,7 @@ function parseSources(
     nodeName: sources.node,
     localNetwork: options.localNetwork,
     now: options.now,
+    ...(sources.sdn ? { sdn: sdnInventory(sources.sdn, diags) } : {}),
   };
 }
 
@@ -133,6 +134,15 @@ function corosync(
 ): ast.CorosyncConf {
   diags.push(...source.diagnostics);
   return source.conf;
+}
+
+/** Parsed once by load, like corosync.conf; its diagnostics join here. */
+function sdnInventory(
+  source: NonNullable<CompileSources['sdn']>,
+  diags: Diagnostics,
+): NonNullable<ResolveInput['sdn']> {
+  diags.push(...source.diagnostics);
+  return source.inventory;
 }
 
 /** A libvirt guest's NICs as the guest config the resolver reads: all filtered (firewall=1). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileKey } from '../src/compile-key.js';
 import { sourceFile } from '../src/diag/span.js';
 import type { CompileInputs } from '../src/load/load-inventory.js';
+import { emptySdn } from '../src/load/parse-sdn.js';
 
 const inputs = (cluster: string): CompileInputs => ({
   sources: {
@@ -25,6 +26,19 @@ describe('compileKey', () => {
     expect(compileKey(inputs('[OPTIONS]\nenable: 0\n'), KEY)).not.toBe(a);
     expect(compileKey(inputs('[OPTIONS]\nenable: 1\n'), { ...KEY, strict: true })).not.toBe(a);
     expect(compileKey(inputs('[OPTIONS]\nenable: 1\n'), { ...KEY, version: '2' })).not.toBe(a);
+  });
+
+  it('changes with the SDN files (an IPAM change changes the +sdn/guest-ipam-* sets)', () => {
+    const withSdn = (ipam: string): CompileInputs => {
+      const base = inputs('[OPTIONS]\nenable: 1\n');
+      const file = sourceFile('sdn/pve-ipam-state.json', ipam);
+      const sdn = { files: [file], inventory: emptySdn(), diagnostics: [] };
+      return { ...base, sources: { ...base.sources, sdn } };
+    };
+    const a = compileKey(withSdn('{"zones": {}}'), KEY);
+    expect(compileKey(withSdn('{"zones": {}}'), KEY)).toBe(a);
+    expect(compileKey(withSdn('{"zones": {"z": {}}}'), KEY)).not.toBe(a);
+    expect(compileKey(inputs('[OPTIONS]\nenable: 1\n'), KEY)).not.toBe(a);
   });
 
   it('is undefined when the cluster enable option is a timestamp (the clock matters)', () => {

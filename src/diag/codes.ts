@@ -39,7 +39,7 @@ export const DIAGNOSTIC_CODES = [
   'mixed-families',
   'unknown-alias',
   'unknown-ipset',
-  'unsupported-sdn-ipset',
+  'empty-sdn-ipset',
   // groups
   'unknown-group',
   'nested-group',
@@ -86,6 +86,8 @@ export const DIAGNOSTIC_CODES = [
   'no-mac-filter',
   // guest layer 2 (layer2_protocols)
   'unknown-ethertype',
+  // SDN files (src/load/parse-sdn.ts)
+  'invalid-sdn-config',
   // the node's links (src/generate/link-names.ts)
   'unknown-interface',
 ] as const;

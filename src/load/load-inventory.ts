@@ -13,6 +13,7 @@ import { detectLocalNetwork } from './detect-local-network.js';
 import { nodeReader, type FileReader } from './file-reader.js';
 import type { Link } from './links.js';
 import { LoadError, loadTree } from './load-tree.js';
+import { loadSdn } from './parse-sdn.js';
 import type { CompileSources } from './sources.js';
 
 export interface InventoryFlags {
@@ -53,6 +54,7 @@ export async function loadInventory(
 ): Promise<LoadedInventory> {
   if ((flags.inventory ?? 'pve') === 'pve') {
     const tree = await loadTree(flags.root ?? '/etc/pve', node, ctx.reader);
+    const sdn = await loadSdn(tree.root, ctx.reader);
     const corosyncDiags = new Diagnostics();
     const corosync = tree.corosync && {
       file: tree.corosync,
@@ -61,7 +63,7 @@ export async function loadInventory(
     };
     return {
       kind: 'pve',
-      sources: { ...tree, corosync },
+      sources: { ...tree, corosync, sdn },
       diagnostics: [],
       serviceBridges: [],
       routedBridges: [],

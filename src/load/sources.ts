@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../diag/diagnostic.js';
 import type { SourceFile, Span } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
+import type { SdnSource } from './parse-sdn.js';
 
 /** A NIC of a libvirt domain: bridge-attached, with the tap name libvirt gave it. */
 export interface DomainNic {
@@ -49,4 +50,6 @@ export interface CompileSources {
   guests: readonly GuestSource[];
   corosync: CorosyncSource | null;
   vnets?: readonly SourceFile[];
+  /** SDN running config and IPAM state, parsed by load (src/load/parse-sdn.ts); absent: none. */
+  sdn?: SdnSource;
 }

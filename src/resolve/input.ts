@@ -1,6 +1,7 @@
 // What resolveConfig needs: parsed files of one node's view of the tree (no I/O here).
+import type { Span } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
-import type { Cidr } from './ir.js';
+import type { Cidr, IpFamily } from './ir.js';
 
 export type FileScope = 'cluster' | 'host' | 'guest' | 'vnet';
 
@@ -22,4 +23,52 @@ export interface ResolveInput {
   localNetwork: Cidr[];
   /** Unix seconds, for the cluster `enable: <timestamp>` anti-lockout rule. */
   now: number;
+  /** The `+sdn/…` sets' source; absent: no SDN. */
+  sdn?: SdnInventory;
+}
+
+/** SDN as src/load/parse-sdn.ts reads it from `sdn/.running-config` and the IPAM state. */
+export interface SdnInventory {
+  /** The files read, for messages; null when absent (then nothing came from it). */
+  configPath: string | null;
+  ipamPath: string | null;
+  /** Files that were read but are not valid JSON (reported): nothing came from them. */
+  invalid: string[];
+  /** By VNet name, as written (VNet names are case-sensitive in Proxmox VE). */
+  vnets: Map<string, SdnVnet>;
+  /** IPAM addresses of guests (`vmid` entries only; gateway and custom entries carry none). */
+  ipam: SdnIpamEntry[];
+}
+
+export interface SdnVnet {
+  name: string;
+  zone: string;
+  span: Span;
+  subnets: SdnSubnet[];
+}
+
+export interface SdnSubnet {
+  /** The subnet id, `<zone>-<address>-<prefix>`. */
+  id: string;
+  cidr: Cidr;
+  /** A single address (`len` 32 or 128). */
+  gateway: Cidr | null;
+  dhcpRanges: SdnRange[];
+  span: Span;
+}
+
+export interface SdnRange {
+  family: IpFamily;
+  from: string;
+  to: string;
+}
+
+export interface SdnIpamEntry {
+  vmid: number;
+  /** A single address. */
+  ip: Cidr;
+  zone: string;
+  /** The IPAM subnet key (a CIDR). */
+  subnet: string;
+  span: Span;
 }

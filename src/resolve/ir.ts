@@ -25,7 +25,8 @@ export type AddrItem = ({ kind: 'cidr' } & Cidr) | ({ kind: 'range' } & AddrRang
 export interface IpSet {
   /** Unique across the tree: `dc/management`, `guest-100/ipfilter-net0`, `sdn/…`. */
   key: string;
-  scope: 'dc' | 'guest';
+  /** `sdn`: generated from the SDN configuration or the IPAM state (no section of ours). */
+  scope: 'dc' | 'guest' | 'sdn';
   vmid: number | null;
   name: string;
   comment: string | null;

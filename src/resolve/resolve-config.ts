@@ -6,12 +6,13 @@ import { parseCidrText } from './check-address.js';
 import { checkOptions, optionReader, type OptionValues } from './check-options.js';
 import { collectDefinitions, type Definitions } from './collect-definitions.js';
 import { expandGroupRef, GroupTable } from './expand-groups.js';
-import type { FileScope, ResolveInput } from './input.js';
+import type { FileScope, ResolveInput, SdnInventory } from './input.js';
 import type * as ir from './ir.js';
 import { buildIpSet, IpSetTable } from './resolve-ipsets.js';
 import { guestOptions, resolveNics } from './resolve-guest.js';
 import { resolveRule, type RuleContext, type RuleSetting } from './resolve-rule.js';
 import { Scope } from './scope.js';
+import { sdnIpSet, type SdnLookup } from './sdn-ipsets.js';
 
 export interface ResolveOptions {
   /** Report disabled and ignored (FORWARD) rules as warnings: compile does, check does not. */
@@ -111,7 +112,16 @@ export function resolveConfig(
   const cluster = input.cluster
     ? collectDefinitions(input.cluster, 'cluster', diags)
     : EMPTY_FILE_DEFS('cluster');
-  const ipsets = new IpSetTable(diags);
+  // Compiling, every name is judged: no inventory is no SDN (an unknown name would otherwise
+  // resolve to nothing without an error, and the rule lose its match).
+  const sdn = input.sdn ?? {
+    configPath: null,
+    ipamPath: null,
+    invalid: [],
+    vnets: new Map(),
+    ipam: [],
+  };
+  const ipsets = new IpSetTable(diags, sdnSource(sdn));
   const clusterScope = new Scope(cluster, null, null, ipsets, true);
   const rr = new RuleResolver(
     diags,
@@ -218,12 +228,19 @@ function corosyncLinks(input: ResolveInput, diags: Diagnostics): ir.Config['coro
   return { multicast: conf.transport === 'udp', links };
 }
 
-/** `fwgen check` on one file: every pass that can run with what is known. */
+/** The `+sdn/…` sets of an inventory; null (SDN not known) stays null. */
+function sdnSource(sdn: SdnInventory | null): ((name: string) => SdnLookup) | null {
+  return sdn === null ? null : (name) => sdnIpSet(name, sdn);
+}
+
+/** `fwgen check` on one file: every pass that can run with what is known (`sdn`: the tree's SDN
+ * inventory, null when no tree is given). */
 export function checkFile(
   file: ast.ConfigFile,
   scope: FileScope,
   cluster: ast.ConfigFile | null,
   diags: Diagnostics,
+  sdn: SdnInventory | null = null,
 ): void {
   const clusterKnown = scope === 'cluster' || cluster !== null;
   const own = collectDefinitions(file, scope, diags);
@@ -234,7 +251,7 @@ export function checkFile(
       : cluster
         ? collectDefinitions(cluster, 'cluster', new Diagnostics())
         : null;
-  const ipsets = new IpSetTable(scope === 'cluster' ? diags : new Diagnostics());
+  const ipsets = new IpSetTable(scope === 'cluster' ? diags : new Diagnostics(), sdnSource(sdn));
   const clusterScope = new Scope(clusterDefs, null, null, ipsets, clusterKnown);
   const sink = scope === 'cluster' ? diags : new Diagnostics();
   // The groups' disabled lines are checked too, reported where the groups' other findings go.
@@ -250,7 +267,7 @@ export function checkFile(
     return;
   }
   if (scope === 'guest') {
-    const guestIpsets = new IpSetTable(diags);
+    const guestIpsets = new IpSetTable(diags, sdnSource(sdn));
     const gScope = new Scope(clusterDefs, own, 0, guestIpsets, clusterKnown);
     for (const section of own.ipsets.values()) guestIpsets.get(section, 'guest', 0, gScope);
     rr.resolve(own.rules, { context, scope: gScope, nics: null });

@@ -1,24 +1,39 @@
-// [IPSET x] sections → ir.IpSet with nomatch entries applied the pve-firewall way (ipset hash:net:
-// the most specific matching entry decides), computed exactly with cidr-tools: entries are applied
-// from the widest to the narrowest prefix, a match entry adding and a nomatch entry removing.
-import { excludeCidr, mergeCidr } from 'cidr-tools';
+// [IPSET x] sections → ir.IpSet with nomatch entries applied the pve-firewall way (set-entries.ts),
+// each resolved once; `+sdn/…` sets come from the SDN inventory (sdn-ipsets.ts).
 import type { Diagnostics } from '../diag/diagnostic.js';
 import type { Span } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
-import { checkCidr, parseCidrText } from './check-address.js';
-import type { Cidr, IpFamily, IpSet } from './ir.js';
+import { checkCidr } from './check-address.js';
+import type { Cidr, IpSet } from './ir.js';
+import { buildIpSet, type SetEntry } from './set-entries.js';
 import type { Scope } from './scope.js';
-
-export interface SetEntry {
-  cidr: Cidr;
-  nomatch: boolean;
-}
+import type { SdnLookup } from './sdn-ipsets.js';
 
 /** Every set resolved once, reported once, shared by all rules that use it. */
 export class IpSetTable {
   private readonly done = new Map<ast.IpsetSection, IpSet>();
   private readonly checked = new Map<ast.IpsetSection, SetEntry[]>();
-  constructor(private readonly diags: Diagnostics) {}
+  private readonly sdnSets = new Map<string, SdnLookup>();
+  constructor(
+    private readonly diags: Diagnostics,
+    /** The `+sdn/…` sets (sdn-ipsets.ts sdnIpSet over an inventory); null: SDN not known. */
+    private readonly sdnSource: ((name: string) => SdnLookup) | null = null,
+  ) {}
+
+  get sdnKnown(): boolean {
+    return this.sdnSource !== null;
+  }
+
+  /** An SDN set (`public-all`, `guest-ipam-100`), built once; 'unknown' without an inventory. */
+  sdn(name: string): SdnLookup {
+    if (this.sdnSource === null) return { kind: 'unknown' };
+    let found = this.sdnSets.get(name);
+    if (!found) {
+      found = this.sdnSource(name);
+      this.sdnSets.set(name, found);
+    }
+    return found;
+  }
 
   /** The section's checked entries (diagnostics reported the first time only). */
   entries(section: ast.IpsetSection, lookup: Scope): SetEntry[] {
@@ -80,27 +95,4 @@ function checkEntries(section: ast.IpsetSection, lookup: Scope, diags: Diagnosti
   return out;
 }
 
-export function buildIpSet(p: Omit<IpSet, 'v4' | 'v6'> & { entries: SetEntry[] }): IpSet {
-  const { entries, ...rest } = p;
-  return { ...rest, v4: effective(entries, 4), v6: effective(entries, 6) };
-}
-
-/** The addresses that match: for each address, the longest entry containing it decides. */
-export function effective(entries: readonly SetEntry[], family: IpFamily): Cidr[] {
-  const mine = entries
-    .filter((e) => e.cidr.family === family)
-    .sort((a, b) => a.cidr.len - b.cidr.len);
-  // Entries of one prefix length never overlap (duplicates are refused), so their order does not
-  // matter: one merge and one exclude per length, widest first.
-  let result: string[] = [];
-  for (let i = 0; i < mine.length;) {
-    const len = mine[i]!.cidr.len;
-    const add: string[] = [];
-    const remove: string[] = [];
-    for (; i < mine.length && mine[i]!.cidr.len === len; i++)
-      (mine[i]!.nomatch ? remove : add).push(`${mine[i]!.cidr.addr}/${len}`);
-    if (add.length > 0) result = mergeCidr([...result, ...add]);
-    if (remove.length > 0) result = excludeCidr(result, remove);
-  }
-  return result.map((t) => parseCidrText(t)!).filter(Boolean);
-}
+export { buildIpSet, effective, type SetEntry } from './set-entries.js';

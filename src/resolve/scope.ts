@@ -4,12 +4,16 @@ import type { Diagnostics } from '../diag/diagnostic.js';
 import type * as ast from '../syntax/ast.js';
 import type { AliasDef, Definitions } from './collect-definitions.js';
 import type { Cidr, IpSet } from './ir.js';
+import { looksLikeSdnSet, type SdnLookup } from './sdn-ipsets.js';
 
 /** What a scope asks of the ipset table (resolve-ipsets.ts's IpSetTable), declared here so the
  * two modules, which call each other, do not import each other. */
 interface IpSetLookup {
   get(section: ast.IpsetSection, scope: 'dc' | 'guest', vmid: number | null, lookup: Scope): IpSet;
   entries(section: ast.IpsetSection, lookup: Scope): { cidr: Cidr; nomatch: boolean }[];
+  sdn(name: string): SdnLookup;
+  /** false when checking files without a tree: then no SDN name can be judged. */
+  readonly sdnKnown: boolean;
 }
 
 export class Scope {
@@ -36,6 +40,7 @@ export class Scope {
 
   /** Whether a failed lookup in `scope` can be reported (false: the cluster file was not given). */
   canJudge(scope: 'dc' | 'guest' | 'sdn' | null): boolean {
+    if (scope === 'sdn') return this.ipsets.sdnKnown;
     return scope === 'guest' || this.clusterKnown || this.cluster !== null;
   }
 
@@ -54,17 +59,32 @@ export class Scope {
   ipset(ref: ast.IpsetRef, diags: Diagnostics): IpSet | undefined {
     const name = ref.name.value.toLowerCase();
     const scope = ref.scope?.value ?? null;
-    if (scope === 'sdn') {
-      diags.error('unsupported-sdn-ipset', ref.span, `SDN ipsets ('+sdn/…') are not supported yet`);
-      return undefined;
-    }
     if ((scope === null || scope === 'guest') && this.guest?.ipsets.has(name)) {
       return this.ipsets.get(this.guest.ipsets.get(name)!, 'guest', this.vmid, this);
     }
     if ((scope === null || scope === 'dc') && this.cluster?.ipsets.has(name)) {
       return this.ipsets.get(this.cluster.ipsets.get(name)!, 'dc', null, this.clusterOnly());
     }
-    if (this.canJudge(scope))
+    // SDN sets: `+sdn/x`, and an unscoped name after guest and cluster (pve-firewall; see
+    // docs/decisions.md). Usable in every scope: both tables get them.
+    const sdn = scope === 'sdn' || scope === null ? this.ipsets.sdn(ref.name.value) : null;
+    if (sdn?.kind === 'set') {
+      if (sdn.empty !== null)
+        diags.warning(
+          'empty-sdn-ipset',
+          ref.span,
+          `SDN ipset '${sdn.set.key}' is empty (${sdn.empty}): the rule never matches`,
+        );
+      return sdn.set;
+    }
+    if (scope === 'sdn') {
+      if (sdn?.kind === 'missing')
+        diags.error('unknown-ipset', ref.span, `unknown ipset 'sdn/${ref.name.value}': ${sdn.why}`);
+      return undefined;
+    }
+    // Unscoped, SDN unknown: a name SDN could define cannot be judged.
+    const sdnUnknown = scope === null && !this.ipsets.sdnKnown && looksLikeSdnSet(ref.name.value);
+    if (this.canJudge(scope) && !sdnUnknown)
       diags.error(
         'unknown-ipset',
         ref.span,

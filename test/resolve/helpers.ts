@@ -4,7 +4,7 @@ import { renderAll } from '../../src/diag/render.js';
 import type * as ast from '../../src/syntax/ast.js';
 import { parseFile } from '../../src/syntax/parse.js';
 import { checkFile, resolveConfig } from '../../src/resolve/resolve-config.js';
-import type { FileScope, GuestInput } from '../../src/resolve/input.js';
+import type { FileScope, GuestInput, SdnInventory } from '../../src/resolve/input.js';
 import type * as ir from '../../src/resolve/ir.js';
 
 export function parse(path: string, text: string, diags: Diagnostics): ast.ConfigFile {
@@ -12,11 +12,16 @@ export function parse(path: string, text: string, diags: Diagnostics): ast.Confi
 }
 
 /** Diagnostics of `check` on one file, rendered. */
-export function check(text: string, scope: FileScope, cluster?: string): string {
+export function check(
+  text: string,
+  scope: FileScope,
+  cluster?: string,
+  sdn: SdnInventory | null = null,
+): string {
   const d = new Diagnostics();
   const file = parse(scope === 'guest' ? '100.fw' : `${scope}.fw`, text, d);
   const c = cluster === undefined ? null : parse('cluster.fw', cluster, new Diagnostics());
-  checkFile(file, scope, c, d);
+  checkFile(file, scope, c, d, sdn);
   return renderAll(d.sorted());
 }
 
@@ -25,6 +30,7 @@ export interface TreeText {
   host?: string;
   guests?: { vmid: number; type?: 'qemu' | 'lxc'; nics?: ast.NicConf[]; fw?: string }[];
   now?: number;
+  sdn?: SdnInventory;
 }
 
 export function nic(
@@ -75,6 +81,7 @@ export function resolveTree(t: TreeText): { config: ir.Config; diags: string } {
       nodeName: 'pve1',
       localNetwork: [{ family: 4, addr: '192.0.2.0', len: 24 }],
       now: t.now ?? 1_800_000_000,
+      ...(t.sdn ? { sdn: t.sdn } : {}),
     },
     d,
   );
