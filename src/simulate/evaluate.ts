@@ -461,7 +461,7 @@ function payloadField(pkt: Packet, proto: nft.PayloadProto, field: string): Fiel
       if (field === 'sport' && pkt.sport !== null) return BigInt(pkt.sport);
       if (field === 'dport' && pkt.dport !== null) return BigInt(pkt.dport);
       if (field === 'flags' && pkt.proto === 6)
-        return BigInt(pkt.ct === 'new' ? TCP_FLAG.syn! : TCP_FLAG.ack!);
+        return BigInt(pkt.ct === 'established' ? TCP_FLAG.ack! : TCP_FLAG.syn!);
       return undefined;
     }
     default:

@@ -16,9 +16,10 @@ export interface Packet {
   icmpCode: number | null;
   smac: string;
   dmac: string;
-  /** The conntrack state the packet is assumed to have: a first packet, or one of a connection
-   * the kernel already saw both ways (`--established`). TCP flags follow: SYN vs ACK. */
-  ct: 'new' | 'established';
+  /** The conntrack state the packet has: a first packet (`new`), one of a connection the kernel
+   * already saw both ways (`--established`; TCP flags follow: SYN vs ACK), or what conntrack
+   * makes of ICMP that opens no connection (ctState in simulate.ts). */
+  ct: 'new' | 'established' | 'related' | 'invalid' | 'untracked';
 }
 
 /** One hook the packet passes, with the devices netfilter sees there. */

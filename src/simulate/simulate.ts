@@ -136,10 +136,12 @@ function buildPacket(req: SimulateRequest, from: Endpoint, to: Endpoint, notes: 
     dport = port(req.dport ?? String(DEFAULT_DPORT), '--dport');
   } else if (proto === 1 || proto === 58) {
     const fam = proto === 1 ? 'icmp' : 'icmpv6';
-    const t = req.dport ?? (proto === 1 ? 'echo-request' : 'echo-request');
+    // TYPE or TYPE/CODE, TYPE a name or a number
+    const [t = 'echo-request', c = '0'] = (req.dport ?? 'echo-request').split('/');
     icmpType = /^\d+$/.test(t) && Number(t) < 256 ? Number(t) : (icmpTypeNumber(fam, t) ?? null);
     if (icmpType === null) throw new ZoneError(`unknown ${fam} type '${t}'`);
-    icmpCode = 0;
+    if (!/^\d+$/.test(c) || Number(c) > 255) throw new ZoneError(`invalid ${fam} code '${c}'`);
+    icmpCode = Number(c);
     if (req.sport !== undefined) throw new ZoneError(`--sport makes no sense for ${fam}`);
   } else if (req.dport !== undefined || req.sport !== undefined)
     throw new ZoneError(`--dport/--sport need tcp, udp, udplite, sctp or dccp, not '${protoName}'`);
@@ -158,13 +160,41 @@ function buildPacket(req: SimulateRequest, from: Endpoint, to: Endpoint, notes: 
       (to.kind === 'host' ? (req.hostMac ?? '02:00:00:00:00:01') : OUTSIDE.mac),
     '--dmac',
   );
-  const ct = req.established === true ? 'established' : 'new';
-  notes.push(
-    ct === 'new'
-      ? 'conntrack state new: the first packet of a connection (--established for later ones)'
-      : 'conntrack state established: a packet of a connection already seen both ways',
-  );
+  const ct = ctState(proto, icmpType, req.established === true);
+  notes.push(CT_NOTES[ct]);
   return { family, proto, saddr, daddr, sport, dport, icmpType, icmpCode, smac, dmac, ct };
+}
+
+const CT_NOTES: Record<Packet['ct'], string> = {
+  new: 'conntrack state new: the first packet of a connection (--established for later ones)',
+  established: 'conntrack state established: a packet of a connection already seen both ways',
+  related: 'conntrack state related: an ICMP error about a known connection',
+  invalid:
+    'conntrack state invalid: conntrack opens no connection for this ICMP type ' +
+    '(errors without a known connection, replies without a request)',
+  untracked: 'conntrack state untracked: conntrack skips neighbour discovery and MLD',
+};
+
+/** What conntrack makes of the packet (nf_conntrack_proto_icmp.c / _icmpv6.c): ICMP errors
+ * belong to a connection or are invalid; only requests open one; ND and MLD are not tracked. */
+export function ctState(
+  proto: number,
+  icmpType: number | null,
+  established: boolean,
+): Packet['ct'] {
+  if (proto === 1 && icmpType !== null) {
+    if ([3, 4, 5, 11, 12].includes(icmpType)) return established ? 'related' : 'invalid';
+    if ([8, 13, 15, 17].includes(icmpType)) return established ? 'established' : 'new';
+    // a reply (echo-reply …) is established with its request, else invalid
+    return established ? 'established' : 'invalid';
+  }
+  if (proto === 58 && icmpType !== null) {
+    if ([133, 134, 135, 136, 130, 131, 132, 143].includes(icmpType)) return 'untracked';
+    if (icmpType < 128) return established ? 'related' : 'invalid';
+    if (icmpType === 128 || icmpType === 139) return established ? 'established' : 'new';
+    return established ? 'established' : 'invalid';
+  }
+  return established ? 'established' : 'new';
 }
 
 function addrFamily(text: string, flag: string): 4 | 6 {
