@@ -8,6 +8,7 @@ import { addCheckCommand } from './check-command.js';
 import { addCompileCommand } from './compile-command.js';
 import { addDoctorCommand } from './doctor-command.js';
 import { EXIT, UsageError, type Io } from './io.js';
+import { addSimulateCommand } from './simulate-command.js';
 import { addStatusCommand } from './status-command.js';
 import { version } from './version.js';
 
@@ -34,6 +35,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   addApplyCommands(program, io, setStatus);
   addStatusCommand(program, io, setStatus);
   addDoctorCommand(program, io, setStatus);
+  addSimulateCommand(program, io, setStatus);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -260,11 +260,28 @@ export interface RuleEmit {
  * rule itself, both carrying the rule's comment. Throws RuleSkipped. */
 export function ruleRules(rule: ir.Rule, ctx: MatchContext, emit: RuleEmit): nft.Rule[] {
   const comment = ruleComment(rule);
+  const origin = ruleOrigin(rule);
   const out: nft.Rule[] = [];
   for (const stmts of ruleStmts(rule, ctx)) {
     if (emit.log !== null)
-      out.push({ stmts: [...stmts, ...logStmts(emit.log, emit.ratelimit)], comment });
-    out.push({ stmts: [...stmts, ...emit.action], comment });
+      out.push({ stmts: [...stmts, ...logStmts(emit.log, emit.ratelimit)], comment, origin });
+    out.push({ stmts: [...stmts, ...emit.action], comment, origin });
   }
   return out;
+}
+
+/** One origin object per ir.Rule, shared by every nft rule made from it (a guest rule lands in
+ * each NIC's chains). */
+const origins = new WeakMap<ir.Rule, nft.RuleOrigin>();
+export function ruleOrigin(rule: ir.Rule): nft.RuleOrigin {
+  let o = origins.get(rule);
+  if (o === undefined) {
+    const { file, start } = rule.origin;
+    // from the span's offset, not by splitting the file: cluster.fw may hold thousands of rules
+    const from = file.text.lastIndexOf('\n', start.offset - 1) + 1;
+    const to = file.text.indexOf('\n', start.offset);
+    const text = file.text.slice(from, to < 0 ? undefined : to).trim();
+    origins.set(rule, (o = { file: file.path, line: start.line, text }));
+  }
+  return o;
 }

@@ -96,6 +96,16 @@ export interface NamedMap {
 export interface Rule {
   stmts: Stmt[];
   comment?: string;
+  /** The config line the rule was made from (user rules only). The emitters ignore it; `fwgen
+   * simulate` names it as the line that decided. */
+  origin?: RuleOrigin;
+}
+
+/** A config line: `path` as loaded (relative to --root), 1-based `line`, the line's text. */
+export interface RuleOrigin {
+  file: string;
+  line: number;
+  text: string;
 }
 
 export type Verdict =

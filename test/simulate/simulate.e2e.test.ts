@@ -1,0 +1,161 @@
+// Differential test of `fwgen simulate` (issue 15): for each fixture tree whose guests the lab
+// topology has (test/netns/lab.sh), random probes are simulated here and sent as real packets in
+// the lab (one diff-sender.py run per tree and br_netfilter mode), and the verdicts must agree.
+// A disagreement prints the probe, the simulated path and the kernel's verdict.
+// FWGEN_SIM_PROBES=N changes the number of probes per tree (default 2000).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/simulate/render.js';
+import { simulate } from '../../src/simulate/simulate.js';
+import { REPO } from '../golden/split-tables.js';
+import {
+  labAvailable,
+  labRequired,
+  runScenarios,
+  ScenarioFile,
+  type ScenarioResults,
+} from '../netns/lab.js';
+import { loadModel, type Model } from './model.js';
+import { generateProbes, labNeighbours, simulateRequest, type Probe } from './probes.js';
+
+const avail = labAvailable();
+const skip = !avail.ok && !labRequired();
+const SENDER = resolve(REPO, 'test/simulate/diff-sender.py');
+const COUNT = Number(process.env.FWGEN_SIM_PROBES ?? 2000);
+const TREES = ['lab', 'datacenter', 'l2-ips'];
+const MODES = [0, 1] as const;
+
+// Observer on the host: which probes got past every input chain (fwgen's run at priority 0).
+const OBSERVER = `table inet simobs {
+  set seen4 { typeof ip id; flags dynamic; size 65535; }
+  set seen6 { typeof ip6 flowlabel; flags dynamic; size 65535; }
+  chain in {
+    type filter hook input priority 1000; policy accept;
+    meta nfproto ipv4 add @seen4 { ip id }
+    meta nfproto ipv6 add @seen6 { ip6 flowlabel }
+  }
+}
+`;
+
+/** Host namespace setup before a batch: answers must leave (no ICMP rate limit, routes and
+ * neighbours for every source address), conntrack starts empty, the observer is loaded. */
+function setupScript(probes: readonly Probe[]): string {
+  const w = (k: string, v: string | number): string =>
+    `[ -e /proc/sys/${k} ] && echo ${v} > /proc/sys/${k}`;
+  const neigh = labNeighbours(probes)
+    .map((n) => `neigh replace ${n.addr} lladdr ${n.mac} dev vmbr0 nud permanent`)
+    .join('\n');
+  return [
+    w('net/ipv4/icmp_ratelimit', 0),
+    w('net/ipv6/icmp/ratelimit', 0),
+    w('net/ipv4/icmp_msgs_per_sec', 100000),
+    w('net/ipv4/icmp_msgs_burst', 100000),
+    w('net/netfilter/nf_conntrack_tcp_be_liberal', 1),
+    w('net/ipv4/conf/all/rp_filter', 0),
+    w('net/ipv4/conf/vmbr0/rp_filter', 0),
+    'ip route replace default via 192.0.2.254 dev vmbr0 onlink',
+    'ip -6 route replace default via 2001:db8::254 dev vmbr0 onlink',
+    `ip -b - <<'EOF'\n${neigh}\nEOF`,
+    'conntrack -F >/dev/null 2>&1',
+    'nft delete table inet simobs 2>/dev/null',
+    'nft -f obs.nft',
+    'true',
+  ].join('\n');
+}
+
+interface Disagreement {
+  tree: string;
+  brnf: 0 | 1;
+  probe: Probe;
+  simulated: string;
+  kernel: string;
+  path: string;
+}
+
+describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () => {
+  let r: ScenarioResults;
+  let dir: string;
+  const models = new Map<string, Model>();
+  const probesOf = new Map<string, Probe[]>();
+
+  beforeAll(async () => {
+    if (!avail.ok) throw new Error(`kernel lab required (CI) but not available: ${avail.reason}`);
+    dir = mkdtempSync(join(tmpdir(), 'fwgen-simdiff-'));
+    const s = new ScenarioFile();
+    writeFileSync(join(dir, 'obs.nft'), OBSERVER);
+    for (const [i, tree] of TREES.entries()) {
+      const model = await loadModel(resolve(REPO, 'fixtures', tree));
+      models.set(tree, model);
+      const probes = generateProbes(model.script, COUNT, 1500 + i);
+      probesOf.set(tree, probes);
+      const rs = s.ruleset(`${tree}.nft`, model.text);
+      writeFileSync(join(dir, `${tree}.jsonl`), probes.map((p) => JSON.stringify(p)).join('\n'));
+      writeFileSync(join(dir, `${tree}-setup.sh`), setupScript(probes));
+      for (const brnf of MODES) {
+        s.scenario(`${tree}_b${brnf}`, rs, { brnf });
+        s.exec(`${tree}_b${brnf}_setup`, 'host', `sh ./${tree}-setup.sh`);
+        s.exec(
+          `${tree}_b${brnf}_send`,
+          'host',
+          `python3 -S ${SENDER} ${tree}.jsonl --prefix "$LAB_PREFIX" --wait 2`,
+        );
+      }
+    }
+    await s.write(dir);
+    r = await runScenarios(dir, { timeoutSec: 1500 });
+    const log = process.env.FWGEN_SIM_LOG;
+    if (log) writeFileSync(log, r.raw);
+  }, 1_800_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const tree of TREES)
+    for (const brnf of MODES)
+      it(`${tree}, br_netfilter ${brnf}: every probe's verdict is the kernel's`, () => {
+        expect(r.get(`${tree}_b${brnf}`), r.describe()).toBe('LOADED');
+        expect(r.get(`${tree}_b${brnf}_setup`), r.out(`${tree}_b${brnf}_setup`).join('\n')).toBe(
+          'rc=0',
+        );
+        const out = r.out(`${tree}_b${brnf}_send`);
+        const kernel = new Map<number, string>();
+        for (const l of out) {
+          const m = /^RES (\d+) (\w+)$/.exec(l);
+          if (m) kernel.set(Number(m[1]), m[2]!);
+        }
+        const model = models.get(tree)!;
+        const probes = probesOf.get(tree)!;
+        expect(kernel.size, out.slice(0, 30).join('\n')).toBe(probes.length);
+        const bad: Disagreement[] = [];
+        const tally: Record<string, number> = {};
+        for (const p of probes) {
+          const sim = simulate(model.config, model.script, simulateRequest(p, brnf === 1));
+          const k = kernel.get(p.id)!;
+          tally[sim.action] = (tally[sim.action] ?? 0) + 1;
+          if (k !== sim.action)
+            bad.push({
+              tree,
+              brnf,
+              probe: p,
+              simulated: sim.action,
+              kernel: k,
+              path: renderText(sim, true),
+            });
+        }
+        const report = bad
+          .slice(0, 15)
+          .map(
+            (d) =>
+              `--- probe ${JSON.stringify(d.probe)}\nsimulated ${d.simulated}, kernel ${d.kernel}\n${d.path}`,
+          )
+          .join('\n');
+        console.log(
+          `${tree} brnf=${brnf}: ${probes.length} probes, ${probes.length - bad.length} agree ` +
+            `(${JSON.stringify(tally)}); lab ${r.durationMs} ms total`,
+        );
+        expect(bad.length, `${bad.length} disagreements\n${report}`).toBe(0);
+      });
+});
