@@ -10,6 +10,7 @@ import type { Link } from './load/links.js';
 import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import { emitJson } from './nft/emit-json.js';
 import { emitText } from './nft/emit-text.js';
+import type * as nft from './nft/model.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
 import type * as ir from './resolve/ir.js';
 import { checkFile, resolveConfig } from './resolve/resolve-config.js';
@@ -40,6 +41,8 @@ export interface CompileOptions {
 export interface CompileResult {
   /** nft text (`format: 'nft'`) or the libnftables JSON document; absent when withheld. */
   ruleset?: string | object;
+  /** The nft model `ruleset` was emitted from (apply diffs it against the last one loaded). */
+  script?: nft.Script;
   config?: ir.Config;
   /** Sorted by file and position. */
   diagnostics: Diagnostic[];
@@ -70,8 +73,9 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   const inventory = options.inventoryDiagnostics ?? [];
   const withheld = (): boolean =>
     options.strict === true && (diags.hasErrors || inventory.some((d) => d.severity === 'error'));
-  const done = (ruleset?: string | object): CompileResult => ({
+  const done = (ruleset?: string | object, script?: nft.Script): CompileResult => ({
     ...(ruleset === undefined ? {} : { ruleset }),
+    ...(script === undefined ? {} : { script }),
     config,
     diagnostics: [...inventory, ...diags.sorted()].sort(compareDiagnostics),
     settings: kernelSettings(config),
@@ -87,7 +91,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
   if (withheld()) return done();
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
   const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
-  return done(ruleset);
+  return done(ruleset, script);
 }
 
 /** From the resolved host options (defaults included). PF writes them in apply_ruleset, which

@@ -12,8 +12,17 @@ import {
   type KernelSetting,
   type KernelSettingsIo,
 } from './kernel-settings.js';
+import { emitText } from '../nft/emit-text.js';
+import type * as nft from '../nft/model.js';
+import { planIncremental, planSummary, type IncrementalPlan } from './diff-model.js';
 import { releaseFwbrFlag, type FlagPaths } from './fwbr-flag.js';
 import { digestText, listOwnTables, NftListError } from './list-own-tables.js';
+import {
+  readSnapshot,
+  snapshotModel,
+  writeSnapshot,
+  type ModelSnapshot,
+} from './model-snapshot.js';
 import { nftError, runNft, type NftOptions } from './run-nft.js';
 import {
   readState,
@@ -33,6 +42,9 @@ export interface Compiled {
   guests: GuestSummary[];
   /** Kernel settings to enforce once the script is loaded (compile's `settings`). */
   settings: KernelSetting[];
+  /** The model `script` was emitted from: what the next apply diffs against. Absent: every change
+   * is a full replace. */
+  model?: nft.Script;
 }
 
 export interface ApplyInput {
@@ -63,7 +75,8 @@ export type ApplyOutcome =
   | { kind: 'refused'; message: string }
   | { kind: 'config-error' };
 
-type Digests = Pick<ApplyState, 'inputDigest' | 'configDigest' | 'kernelDigest'>;
+type Digests = Pick<ApplyState, 'inputDigest' | 'configDigest' | 'kernelDigest'> &
+  Pick<ApplyState, 'lastLoad'>;
 
 export async function applyRuleset(input: ApplyInput, opts: ApplyOptions): Promise<ApplyOutcome> {
   const now = opts.now ?? Date.now;
@@ -127,13 +140,41 @@ async function applyLocked(
   }
   // Same script as last time but different tables: someone (or something) changed them.
   const drift = prev?.configDigest === configDigest;
+  const next = compiled.model ? snapshotModel(compiled.model, configDigest) : null;
+  // Only from a kernel known to hold the last model exactly; anything else loads the full script.
+  const update =
+    kernelAsLeft && !drift && prev.configDigest !== null && next !== null && compiled.model
+      ? await incrementalUpdate(prev.configDigest, compiled.model, next, compiled.script, opts)
+      : null;
+  const head = `applying changes (config ${configDigest.slice(0, 12)})`;
   opts.log(
     drift
       ? 'kernel tables differ from the last apply: restoring'
-      : `applying changes (config ${configDigest.slice(0, 12)})`,
+      : update === null
+        ? head
+        : typeof update === 'string'
+          ? `${head}: full replace (${update})`
+          : `${head}: incremental, ${planSummary(update.plan)}, ${update.text.length} bytes`,
   );
 
-  const refused = await loadScript(compiled.script, opts);
+  let lastLoad: NonNullable<ApplyState['lastLoad']> = {
+    mode: 'full',
+    commands: compiled.model?.commands.length ?? 0,
+    bytes: Buffer.byteLength(compiled.script),
+  };
+  let refused: string | null = null;
+  if (update !== null && typeof update !== 'string') {
+    refused = await loadScript(update.text, opts);
+    if (refused === null)
+      lastLoad = {
+        mode: 'incremental',
+        commands: update.plan.script.commands.length,
+        bytes: Buffer.byteLength(update.text),
+      };
+    // A refused update changed nothing (one transaction): the full script still can.
+    else opts.log(`warning: incremental update refused (${refused}); loading the full ruleset`);
+  }
+  if (lastLoad.mode === 'full') refused = await loadScript(compiled.script, opts);
   if (refused !== null) return await refuse(refused, compiled);
   // In the namespace apply runs in (the initial one on a node: conntrack max is global).
   await enforceSettings(compiled.settings, opts);
@@ -146,14 +187,18 @@ async function applyLocked(
       inputDigest: null,
       configDigest: null,
       kernelDigest: null,
+      lastLoad,
     });
     return { kind: 'applied' };
   }
   const result = compiled.enabled === false ? 'removed' : drift ? 'restored' : 'applied';
+  // Before state.json names configDigest: the snapshot counts only once both are written.
+  if (next !== null) await saveSnapshot(opts, next);
   await record(result, compiled, {
     inputDigest: input.inputDigest ?? null,
     configDigest,
     kernelDigest: after,
+    lastLoad,
   });
   opts.log(
     result === 'removed'
@@ -189,8 +234,36 @@ function stateRecorder(
       errors: compiled ? compiled.errors : (prev?.errors ?? []),
       guests: compiled ? compiled.guests : (prev?.guests ?? []),
       settings: enforced && compiled ? compiled.settings : (prev?.settings ?? []),
+      ...(digests?.lastLoad ? { lastLoad: digests.lastLoad } : {}),
     });
   };
+}
+
+/** The incremental update from the last apply's snapshot and its text, or why there is none. */
+async function incrementalUpdate(
+  prevDigest: string,
+  model: nft.Script,
+  next: ModelSnapshot,
+  full: string,
+  opts: ApplyOptions,
+): Promise<{ plan: IncrementalPlan; text: string } | string> {
+  const snap = await readSnapshot(opts.stateDir, prevDigest);
+  if (snap === null) return 'no snapshot of the last apply';
+  const plan = planIncremental(snap, model, next);
+  if (typeof plan === 'string') return plan;
+  const text = emitText(plan.script);
+  // nft's cost grows with what it parses: an update as large as the script is no gain.
+  if (text.length >= full.length) return 'the update is not smaller than the full script';
+  return { plan, text };
+}
+
+/** A snapshot that cannot be written only costs the next apply its increment. */
+async function saveSnapshot(opts: ApplyOptions, snap: ModelSnapshot): Promise<void> {
+  try {
+    await writeSnapshot(opts.stateDir, snap);
+  } catch (e) {
+    opts.log(`warning: model snapshot not written: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /**

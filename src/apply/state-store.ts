@@ -42,6 +42,9 @@ export interface ApplyState {
    * the no-op one too, writes those that differ from the kernel's. Absent: none known (state
    * written by `stop` or an older fwgen). `stop` does not undo them. */
   settings?: KernelSetting[];
+  /** How the last load was sent: the full script, or an incremental update computed against the
+   * previous model (apply/diff-model.ts); its number of commands and bytes. Absent: none yet. */
+  lastLoad?: { mode: 'full' | 'incremental'; commands: number; bytes: number };
 }
 
 export function stateDir(env: Record<string, string | undefined>, override?: string): string {

@@ -118,6 +118,7 @@ export async function compileService(
   const line = (d: Diagnostic): string => render(d).split('\n')[0]!;
   return {
     script: typeof result.ruleset === 'string' ? result.ruleset : undefined,
+    ...(typeof result.ruleset === 'string' && result.script ? { model: result.script } : {}),
     enabled: result.config?.enabled ?? null,
     config: result.config,
     warnings: result.diagnostics.filter((d) => d.severity !== 'error').map(line),

@@ -81,6 +81,42 @@ function checkCommand(cmd: Command): void {
     case 'define-table':
       checkTable(cmd.table);
       return;
+    default:
+      // Incremental commands: names here; their references were checked on the full model they
+      // were diffed from (apply/diff-model.ts), which the kernel's table equals.
+      checkTableRef(cmd.table.family, cmd.table.name);
+      for (const name of commandNames(cmd)) assertIdentifier(name);
+      if (cmd.kind === 'add-rule' && cmd.rule.stmts.length === 0)
+        throw new NftIdentifierError(cmd.chain, 'a rule needs at least one statement');
+      return;
+  }
+}
+
+function commandNames(cmd: Command): string[] {
+  switch (cmd.kind) {
+    case 'add-chain':
+      return [cmd.chain.name];
+    case 'flush-chain':
+    case 'delete-chain':
+    case 'add-rule':
+      return [cmd.chain];
+    case 'add-set':
+      return [cmd.set.name];
+    case 'add-map':
+      return [cmd.map.name];
+    case 'delete-set':
+    case 'delete-map':
+    case 'flush-set':
+    case 'flush-map':
+      return [cmd.name];
+    case 'add-element':
+    case 'delete-element':
+      return [cmd.set];
+    case 'add-map-element':
+    case 'delete-map-element':
+      return [cmd.map];
+    default:
+      return [];
   }
 }
 

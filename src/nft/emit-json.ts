@@ -14,6 +14,7 @@ import type {
   CtHelper,
   Expr,
   LimitStmt,
+  MapElement,
   NamedMap,
   NamedSet,
   RejectWith,
@@ -75,7 +76,54 @@ function commandJson(cmd: Command): Json[] {
       return [{ delete: { table: tableRef(cmd.table) } }];
     case 'define-table':
       return tableJson(cmd.table);
+    case 'add-chain':
+      return [{ add: { chain: chainJson(atOf(cmd.table), cmd.chain) } }];
+    case 'flush-chain':
+    case 'delete-chain': {
+      const chain = { ...atOf(cmd.table), name: assertIdentifier(cmd.chain) };
+      return [cmd.kind === 'flush-chain' ? { flush: { chain } } : { delete: { chain } }];
+    }
+    case 'add-rule':
+      return [{ add: { rule: ruleJson(atOf(cmd.table), cmd.chain, cmd.rule) } }];
+    case 'add-set':
+      return [{ add: { set: setJson(atOf(cmd.table), cmd.set) } }];
+    case 'add-map':
+      return [{ add: { map: mapJson(atOf(cmd.table), cmd.map) } }];
+    case 'delete-set':
+    case 'delete-map':
+    case 'flush-set':
+    case 'flush-map': {
+      const [verb = '', what = ''] = cmd.kind.split('-');
+      return [{ [verb]: { [what]: { ...atOf(cmd.table), name: assertIdentifier(cmd.name) } } }];
+    }
+    case 'add-element':
+    case 'delete-element':
+      return elementJson(
+        cmd.kind === 'add-element',
+        cmd.table,
+        cmd.set,
+        cmd.elements.map(valueJson),
+      );
+    case 'add-map-element':
+      return elementJson(true, cmd.table, cmd.map, cmd.elements.map(mapElementJson));
+    case 'delete-map-element':
+      return elementJson(false, cmd.table, cmd.map, cmd.keys.map(valueJson));
   }
+}
+
+/** `add`/`delete element`; nothing for an empty list, as in the text emitter. */
+function elementJson(add: boolean, table: TableRef, name: string, elem: Json[]): Json[] {
+  if (elem.length === 0) return [];
+  const element = { ...atOf(table), name: assertIdentifier(name), elem };
+  return [add ? { add: { element } } : { delete: { element } }];
+}
+
+function atOf(t: TableRef): At {
+  return { family: t.family, table: assertIdentifier(t.name) };
+}
+
+function mapElementJson(e: MapElement): Json {
+  return [valueJson(e.key), verdictJson(e.verdict)];
 }
 
 function tableJson(table: Table): Json[] {
@@ -147,9 +195,7 @@ function mapJson(at: At, map: NamedMap): { [key: string]: Json } {
     map: 'verdict',
     ...(map.interval ? { flags: ['interval'] } : {}),
     ...comment(map.comment),
-    ...(map.elements.length > 0
-      ? { elem: map.elements.map((e) => [valueJson(e.key), verdictJson(e.verdict)]) }
-      : {}),
+    ...(map.elements.length > 0 ? { elem: map.elements.map(mapElementJson) } : {}),
   };
 }
 
@@ -298,7 +344,7 @@ function valueJson(v: Value): Json {
   }
 }
 
-/** The guard: only add/delete commands, only on tables the script names. */
+/** The guard: only add/delete commands (and `flush chain`), only on tables the script names. */
 export function assertJsonScope(doc: NftJson, script: Script): void {
   const tables = new Set(script.commands.map((c) => `${c.table.family} ${c.table.name}`));
   const fail = (why: string): never => {
@@ -311,7 +357,7 @@ export function assertJsonScope(doc: NftJson, script: Script): void {
     const keys = Object.keys(obj);
     if (i === 0 && keys.length === 1 && keys[0] === 'metainfo') continue;
     const verb = keys[0];
-    if (keys.length !== 1 || (verb !== 'add' && verb !== 'delete'))
+    if (keys.length !== 1 || (verb !== 'add' && verb !== 'delete' && verb !== 'flush'))
       fail(`command ${JSON.stringify(keys)}`);
     const body = obj[verb ?? ''] as { [key: string]: { [key: string]: Json } };
     const [kind] = Object.keys(body);
@@ -319,6 +365,9 @@ export function assertJsonScope(doc: NftJson, script: Script): void {
     const table = kind === 'table' ? target.name : target.table;
     if (!tables.has(`${String(target.family)} ${String(table)}`))
       fail(`${verb} ${kind} on table ${String(target.family)} ${String(table)}`);
-    if (verb === 'delete' && kind !== 'table') fail(`delete ${kind}`);
+    // Deletes and the one flush of incremental updates name a single object of a named table.
+    if (verb === 'delete' && !['table', 'chain', 'set', 'map', 'element'].includes(kind ?? ''))
+      fail(`delete ${kind}`);
+    if (verb === 'flush' && !['chain', 'set', 'map'].includes(kind ?? '')) fail(`flush ${kind}`);
   }
 }

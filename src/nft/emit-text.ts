@@ -9,6 +9,7 @@ import type {
   CtHelper,
   Expr,
   LimitStmt,
+  MapElement,
   NamedMap,
   NamedSet,
   RejectWith,
@@ -16,6 +17,7 @@ import type {
   Script,
   Stmt,
   Table,
+  TableRef,
   Value,
   Verdict,
 } from './model.js';
@@ -93,7 +95,98 @@ function commandLines(cmd: Command, out: LineSink): void {
     case 'define-table':
       tableLines(cmd.table, out);
       return;
+    case 'add-chain': {
+      const head = `add chain ${at(cmd.table)} ${assertIdentifier(cmd.chain.name)}`;
+      const spec = chainSpec(cmd.chain);
+      // Each part ends in `;`: `{ comment "x" }` is a syntax error.
+      const parts = spec.map((l) => (l.endsWith(';') ? `${l} ` : `${l}; `));
+      out.push(spec.length === 0 ? head : `${head} { ${parts.join('')}}`);
+      return;
+    }
+    case 'flush-chain':
+    case 'delete-chain': {
+      const verb = cmd.kind === 'flush-chain' ? 'flush' : 'delete';
+      out.push(`${verb} chain ${at(cmd.table)} ${assertIdentifier(cmd.chain)}`);
+      return;
+    }
+    case 'add-rule':
+      out.push(`add rule ${at(cmd.table)} ${assertIdentifier(cmd.chain)} ${ruleText(cmd.rule)}`);
+      return;
+    case 'add-set':
+      topBlock(
+        `add set ${at(cmd.table)} ${assertIdentifier(cmd.set.name)}`,
+        setInner(cmd.set),
+        out,
+      );
+      return;
+    case 'add-map':
+      topBlock(
+        `add map ${at(cmd.table)} ${assertIdentifier(cmd.map.name)}`,
+        mapInner(cmd.map),
+        out,
+      );
+      return;
+    case 'delete-set':
+    case 'delete-map':
+    case 'flush-set':
+    case 'flush-map': {
+      const [verb, what] = cmd.kind.split('-');
+      out.push(`${verb} ${what} ${at(cmd.table)} ${assertIdentifier(cmd.name)}`);
+      return;
+    }
+    case 'add-element':
+    case 'delete-element':
+      elementCommand(
+        `${cmd.kind.split('-')[0]} element ${at(cmd.table)} ${assertIdentifier(cmd.set)}`,
+        cmd.elements.map(valueText),
+        SET_ELEMENTS_PER_LINE,
+        out,
+      );
+      return;
+    case 'add-map-element':
+      elementCommand(
+        `add element ${at(cmd.table)} ${assertIdentifier(cmd.map)}`,
+        cmd.elements.map(mapElementText),
+        MAP_ELEMENTS_PER_LINE,
+        out,
+      );
+      return;
+    case 'delete-map-element':
+      elementCommand(
+        `delete element ${at(cmd.table)} ${assertIdentifier(cmd.map)}`,
+        cmd.keys.map(valueText),
+        SET_ELEMENTS_PER_LINE,
+        out,
+      );
+      return;
   }
+}
+
+function at(t: TableRef): string {
+  return `${t.family} ${assertIdentifier(t.name)}`;
+}
+
+/** A top-level block: `head {`, the inner lines indented once, `}`. */
+function topBlock(head: string, inner: string[], out: LineSink): void {
+  out.push(`${head} {`);
+  for (const l of inner) out.push(INDENT + l);
+  out.push('}');
+}
+
+/** `add element … { a, b }`, wrapped like a set's `elements`; nothing for no elements (an empty
+ * `{ }` is a syntax error). */
+function elementCommand(head: string, items: string[], perLine: number, out: LineSink): void {
+  if (items.length === 0) return;
+  if (items.length <= perLine) {
+    out.push(`${head} { ${items.join(', ')} }`);
+    return;
+  }
+  out.push(`${head} {`);
+  for (let i = 0; i < items.length; i += perLine) {
+    const last = i + perLine >= items.length;
+    out.push(`${INDENT}${items.slice(i, i + perLine).join(', ')}${last ? '' : ','}`);
+  }
+  out.push('}');
 }
 
 function tableLines(table: Table, out: LineSink): void {
@@ -137,6 +230,10 @@ function ctHelperLines(h: CtHelper, out: LineSink): void {
 }
 
 function setLines(set: NamedSet, out: LineSink): void {
+  block(`set ${assertIdentifier(set.name)}`, setInner(set), out);
+}
+
+function setInner(set: NamedSet): string[] {
   const inner = [`type ${keyType(set.type)}`];
   if (set.dynamic?.size !== undefined) inner.push(`size ${checkNum(set.dynamic.size)}`);
   if (set.interval) inner.push('flags interval');
@@ -147,16 +244,23 @@ function setLines(set: NamedSet, out: LineSink): void {
   if (set.autoMerge) inner.push('auto-merge');
   if (set.comment !== undefined) inner.push(`comment ${quoteComment(set.comment)}`);
   elementLines(set.elements.map(valueText), SET_ELEMENTS_PER_LINE, inner);
-  block(`set ${assertIdentifier(set.name)}`, inner, out);
+  return inner;
 }
 
 function mapLines(map: NamedMap, out: LineSink): void {
+  block(`map ${assertIdentifier(map.name)}`, mapInner(map), out);
+}
+
+function mapInner(map: NamedMap): string[] {
   const inner = [`type ${keyType(map.type)} : verdict`];
   if (map.interval) inner.push('flags interval');
   if (map.comment !== undefined) inner.push(`comment ${quoteComment(map.comment)}`);
-  const items = map.elements.map((e) => `${valueText(e.key)} : ${verdictText(e.verdict)}`);
-  elementLines(items, MAP_ELEMENTS_PER_LINE, inner);
-  block(`map ${assertIdentifier(map.name)}`, inner, out);
+  elementLines(map.elements.map(mapElementText), MAP_ELEMENTS_PER_LINE, inner);
+  return inner;
+}
+
+function mapElementText(e: MapElement): string {
+  return `${valueText(e.key)} : ${verdictText(e.verdict)}`;
 }
 
 /** `elements = { a, b }` on one line when short, else wrapped; nothing for an empty set
@@ -178,19 +282,24 @@ function elementLines(items: string[], perLine: number, out: string[]): void {
 function chainLines(chain: Chain, out: LineSink): void {
   const pad = `${INDENT}${INDENT}`;
   out.push(`${INDENT}chain ${assertIdentifier(chain.name)} {`);
+  for (const l of chainSpec(chain)) out.push(pad + l);
+  for (const rule of chain.rules) out.push(pad + ruleText(rule));
+  out.push(`${INDENT}}`);
+}
+
+/** The comment and base-chain lines of a chain, each complete with its `;` where one is needed. */
+function chainSpec(chain: Chain): string[] {
+  const out: string[] = [];
   // nft lists the comment first; keep the same order so output and listings compare easily.
-  if (chain.comment !== undefined) out.push(`${pad}comment ${quoteComment(chain.comment)}`);
+  if (chain.comment !== undefined) out.push(`comment ${quoteComment(chain.comment)}`);
   if (chain.base) {
     const b = chain.base;
     const device = b.device !== undefined ? ` device ${quoteIfname(b.device)}` : '';
     // `;` after the policy: a bare `}` right after it is a syntax error (docs/reference.md
     // §nft-policy-semicolon).
-    out.push(
-      `${pad}type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`,
-    );
+    out.push(`type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`);
   }
-  for (const rule of chain.rules) out.push(pad + ruleText(rule));
-  out.push(`${INDENT}}`);
+  return out;
 }
 
 /** A depth-1 block: `  head {`, the inner lines indented by two more spaces, `  }`. */
@@ -347,10 +456,19 @@ function guardText(text: string, tables: ReadonlySet<string>): void {
   };
   const bare = text.replace(/"[^"\n]*"/g, '""');
   if (/"/.test(bare.replace(/""/g, ''))) fail('unbalanced quotes');
-  if (/(^|[\s;{])(flush|ruleset)([\s;}]|$)/m.test(bare)) fail('flush/ruleset');
+  // `flush chain|set|map F T N` (incremental updates) are the flushes allowed: a whole line, one
+  // object of a named table.
+  const flushes = /^flush (?:chain|set|map) (\S+ \S+) [A-Za-z0-9_./-]+$/gm;
+  for (const m of bare.matchAll(flushes))
+    if (!tables.has(m[1] ?? '')) fail(`flush on table ${m[1] ?? ''}`);
+  if (/(^|[\s;{])(flush|ruleset)([\s;}]|$)/m.test(bare.replace(flushes, ''))) fail('flush/ruleset');
   for (const line of bare.split('\n')) {
     if (line === '' || line === '}' || line.startsWith(INDENT)) continue;
-    const m = /^(?:add table|delete table|table) (\S+ \S+)(?: \{)?$/.exec(line);
+    const m =
+      /^(?:add table|delete table|table) (\S+ \S+)(?: \{)?$/.exec(line) ??
+      /^(?:(?:add|delete) (?:chain|set|map|element)|add rule|flush (?:chain|set|map)) (\S+ \S+) [A-Za-z0-9_./-]+(?: |$)/.exec(
+        line,
+      );
     if (!m || !tables.has(m[1] ?? '')) fail(`unexpected top-level line ${JSON.stringify(line)}`);
   }
 }

@@ -20,7 +20,33 @@ export type Command =
   | { kind: 'add-table'; table: TableRef }
   | { kind: 'delete-table'; table: TableRef }
   /** `table F N { … }`: the full definition. */
-  | { kind: 'define-table'; table: Table };
+  | { kind: 'define-table'; table: Table }
+  // The commands of an incremental update (src/apply/diff-model.ts): one transaction that edits a
+  // table in place. Only regular chains are added or deleted this way; base chains never are.
+  /** `add chain F T C` (with its comment); its rules follow as `add-rule`. */
+  | { kind: 'add-chain'; table: TableRef; chain: Chain }
+  /** `flush chain F T C`: removes the chain's rules (and the references they hold). */
+  | { kind: 'flush-chain'; table: TableRef; chain: string }
+  /** `delete chain F T C`: only once no rule or map element refers to it any more. */
+  | { kind: 'delete-chain'; table: TableRef; chain: string }
+  /** `add rule F T C …`: appended at the chain's end. */
+  | { kind: 'add-rule'; table: TableRef; chain: string; rule: Rule }
+  /** `add set F T S { … }` / `add map …`: the full definition, elements included. */
+  | { kind: 'add-set'; table: TableRef; set: NamedSet }
+  | { kind: 'add-map'; table: TableRef; map: NamedMap }
+  | { kind: 'delete-set' | 'delete-map'; table: TableRef; name: string }
+  /** `flush set F T S` / `flush map …`: all elements out, the definition kept. */
+  | { kind: 'flush-set' | 'flush-map'; table: TableRef; name: string }
+  /** `add element F T S { … }` / `delete element …` on a named set. */
+  | { kind: 'add-element' | 'delete-element'; table: TableRef; set: string; elements: Value[] }
+  /** The same on a verdict map; a delete names only the keys. */
+  | { kind: 'add-map-element'; table: TableRef; map: string; elements: MapElement[] }
+  | { kind: 'delete-map-element'; table: TableRef; map: string; keys: Value[] };
+
+export interface MapElement {
+  key: Value;
+  verdict: Verdict;
+}
 
 export interface Table {
   family: Family;
@@ -90,7 +116,7 @@ export interface NamedMap {
   type: KeyType | KeyType[];
   interval?: boolean;
   comment?: string;
-  elements: { key: Value; verdict: Verdict }[];
+  elements: MapElement[];
 }
 
 export interface Rule {

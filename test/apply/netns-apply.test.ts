@@ -7,7 +7,8 @@ import { readFile, writeFile, chmod, rm } from 'node:fs/promises';
 import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FAILING_NFT, fwgen, sandbox, type Sandbox } from './helpers.js';
+import { canonicalListing } from './canonical-listing.js';
+import { FAILING_NFT, fwgen, readJson, sandbox, type Sandbox } from './helpers.js';
 
 const FOREIGN = `table inet libvirt_network {
 	chain forward {
@@ -178,6 +179,43 @@ exec '${inner}' "$@"
     const r = await fwgen(['apply', '--strict', ...tree()], env);
     expect(r.code).toBe(1);
     expect(await ruleset()).toBe(before);
+  });
+
+  it('sends only what changed, in one transaction, and the table lists as a full load of it does', async () => {
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[IPSET admins]\n192.0.2.10\n\n' +
+        '[RULES]\nIN SSH(ACCEPT) -source +admins\nIN ACCEPT -p tcp -dport 8006\n',
+    );
+    await fwgen(['apply', ...tree()], env);
+    await sb.write(
+      'firewall/cluster.fw',
+      '[OPTIONS]\nenable: 1\n\n[IPSET admins]\n192.0.2.10\n192.0.2.11\n\n' +
+        '[RULES]\nIN SSH(ACCEPT) -source +admins\nIN ACCEPT -p tcp -dport 8007\nIN DROP -p udp\n',
+    );
+    await rm(calls, { force: true });
+    const r = await fwgen(['apply', ...tree()], env);
+    expect(r.stdout).toMatch(/^applying changes \(config [0-9a-f]{12}\): incremental, .*\napplied/);
+    // the rules' chain refilled, the ipset's set refilled; nothing else
+    expect(r.stdout).toMatch(/: incremental, \d+ commands, 0 chains added, 0 removed, 1 refilled,/);
+    expect(await transactions()).toEqual(['-c -f -', '-f -']);
+    const edited = await readJson(path.join(sb.state, 'state.json'));
+    expect(edited.lastLoad?.mode).toBe('incremental');
+    const incremental = (await inNs('nft', 'list', 'table', 'inet', 'fwgen')).stdout;
+    expect(incremental).toContain('tcp dport 8007 accept');
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toBe('no changes\n');
+
+    // The same config loaded whole, from nothing.
+    await inNs('nft', 'delete', 'table', 'inet', 'fwgen');
+    await rm(sb.state, { recursive: true, force: true });
+    expect((await fwgen(['apply', ...tree()], env)).stdout).toMatch(
+      /^applying changes \(config \w+\)\n/,
+    );
+    const full = await readJson(path.join(sb.state, 'state.json'));
+    expect(full.lastLoad?.mode).toBe('full');
+    expect(edited.lastLoad!.bytes).toBeLessThan(full.lastLoad!.bytes);
+    const fresh = (await inNs('nft', 'list', 'table', 'inet', 'fwgen')).stdout;
+    expect(canonicalListing(incremental)).toBe(canonicalListing(fresh));
   });
 
   it('--dry-run shows the change as nft lists it and changes nothing', async () => {
