@@ -88,6 +88,8 @@ export const DIAGNOSTIC_CODES = [
   'unknown-ethertype',
   // the node's links (src/generate/link-names.ts)
   'unknown-interface',
+  // VNet firewall files whose bridge cannot be filtered here (src/generate/vnet-bridges.ts)
+  'vnet-no-bridge',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
