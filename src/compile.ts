@@ -6,6 +6,7 @@ import { compareDiagnostics, Diagnostics, type Diagnostic } from './diag/diagnos
 import type { SourceFile } from './diag/span.js';
 import { generateRuleset } from './generate/generate-ruleset.js';
 import { translateLinkNames } from './generate/link-names.js';
+import { checkVnetBridges } from './generate/vnet-bridges.js';
 import type { Link } from './load/links.js';
 import type { CompileSources, DomainGuestSource } from './load/sources.js';
 import { emitJson } from './nft/emit-json.js';
@@ -13,7 +14,7 @@ import { emitText } from './nft/emit-text.js';
 import type * as nft from './nft/model.js';
 import type { GuestInput, ResolveInput } from './resolve/input.js';
 import type * as ir from './resolve/ir.js';
-import { checkFile, resolveConfig } from './resolve/resolve-config.js';
+import { resolveConfig } from './resolve/resolve-config.js';
 import type * as ast from './syntax/ast.js';
 import { parseFile } from './syntax/parse.js';
 import { parseGuestConf } from './syntax/parse-guest-conf.js';
@@ -59,11 +60,9 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     options.links ?? null,
     (span, message) => diags.warning('unknown-interface', span, message),
   );
-
-  // VNet files are not compiled (pve-firewall generates nothing for them) but are checked, so an
-  // error there shows up before proxmox-firewall would refuse the whole update over it.
-  for (const file of sources.vnets ?? [])
-    checkFile(parseFile(file, diags), 'vnet', input.cluster, diags, input.sdn ?? null);
+  checkVnetBridges(config, options.links ?? null, (span, message) =>
+    diags.warning('vnet-no-bridge', span, message),
+  );
   // The syntax trees are garbage from here on; say so, so a large tree's AST is not kept alive
   // through generation (what is live there decides peak memory).
   // eslint-disable-next-line no-useless-assignment -- dropped for the garbage collector
@@ -124,6 +123,11 @@ function parseSources(
     host: parse(sources.host),
     guests,
     corosync: sources.corosync ? corosync(sources.corosync, diags) : null,
+    // `sdn/firewall/<vnet>.fw`: the base name is the VNet id, which is its bridge's name.
+    vnets: (sources.vnets ?? []).map((f) => ({
+      name: f.path.replace(/^.*\//, '').replace(/\.fw$/, ''),
+      fw: parseFile(f, diags),
+    })),
     nodeName: sources.node,
     localNetwork: options.localNetwork,
     now: options.now,

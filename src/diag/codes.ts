@@ -90,6 +90,8 @@ export const DIAGNOSTIC_CODES = [
   'invalid-sdn-config',
   // the node's links (src/generate/link-names.ts)
   'unknown-interface',
+  // VNet firewall files whose bridge cannot be filtered here (src/generate/vnet-bridges.ts)
+  'vnet-no-bridge',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

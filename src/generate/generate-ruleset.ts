@@ -5,6 +5,7 @@
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { guestTable } from './guest-table.js';
+import { bridgeForwardParts, withBridgeForward } from './vnet-chains.js';
 import { hoistSharedSets } from './hoist-sets.js';
 import { hostTable } from './host-table.js';
 import { addLibvirtServices } from './libvirt-services.js';
@@ -22,6 +23,11 @@ export interface GenerateOptions {
   inputPriority?: number;
   /** inet `output` base chain priority; default 0 (filter). */
   outputPriority?: number;
+  /** inet `forward` base chain priority; default 0 (filter). */
+  forwardPriority?: number;
+  /** bridge `forward` priority; default -150: before br_netfilter's forward hook (-1), which
+   * runs the inet forward chain, so the bridged mark is set first. */
+  bridgeForwardPriority?: number;
   /** bridge `prerouting` priority; default -150: must be above -200, where bridge conntrack runs
    * (docs/reference.md §nft-bridge-conntrack). */
   preroutingPriority?: number;
@@ -59,18 +65,31 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
   const hostBuilt = config.host.options.enable
     ? hostTable(
         config,
-        { name, inputPriority: opts.inputPriority ?? 0, outputPriority: opts.outputPriority ?? 0 },
+        {
+          name,
+          inputPriority: opts.inputPriority ?? 0,
+          outputPriority: opts.outputPriority ?? 0,
+          forwardPriority: opts.forwardPriority ?? 0,
+        },
         warn,
       )
     : null;
-  const guestsBuilt = guestTable(
-    config,
-    {
-      name,
-      preroutingPriority: opts.preroutingPriority ?? -150,
-      postroutingPriority: opts.postroutingPriority ?? -150,
-    },
-    warn,
+  // VNets and the bridged mark join the guests' table (vnet-chains.ts).
+  const guestsBuilt = withBridgeForward(
+    guestTable(
+      config,
+      {
+        name,
+        preroutingPriority: opts.preroutingPriority ?? -150,
+        postroutingPriority: opts.postroutingPriority ?? -150,
+      },
+      warn,
+    ),
+    { name },
+    bridgeForwardParts(config, {
+      bridgedMark: hostBuilt?.forward ?? false,
+      priority: opts.bridgeForwardPriority ?? -150,
+    }),
   );
   // Reachability runs on the table as built; hoisting only renames set lookups.
   if (guestsBuilt !== null) reachability(guestsBuilt);

@@ -1,7 +1,9 @@
 // `table inet <name>`: the host firewall, in pve-firewall's order (docs/reference.md
-// §pve-host-chains). Only input and output: pve-firewall filters no routed traffic, and with
-// br_netfilter a forward chain would filter bridged guest traffic a second time (docs/reference.md
-// §nft-br-netfilter).
+// §pve-host-chains), plus what only proxmox-firewall has: a forward chain for routed traffic (host
+// and cluster FORWARD rules, `policy_forward`) when there is something to judge, and the VNets'
+// chains for traffic between a VNet and the host (vnet-chains.ts). Bridged frames that
+// br_netfilter passes through the forward hook carry the bridged mark and are let through
+// (docs/reference.md §nft-br-netfilter).
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules } from './builtins.js';
@@ -24,12 +26,14 @@ import {
   familyMatch,
   type MatchContext,
 } from './rule-stmts.js';
+import { forwardPolicy, vnetChains } from './vnet-chains.js';
 import type { WarningSink } from './warning.js';
 
 export interface HostTableOptions {
   name: string;
   inputPriority: number;
   outputPriority: number;
+  forwardPriority: number;
 }
 
 /** A place in a chain where rules are inserted after the build: before `chain.rules[index]`. */
@@ -48,6 +52,8 @@ export interface ServiceAnchor {
 export interface HostTableBuilt {
   table: nft.Table;
   serviceAnchor: ServiceAnchor;
+  /** True when the table has a forward chain: the bridge table must then mark bridged frames. */
+  forward: boolean;
 }
 
 const rule = (...stmts: nft.Stmt[]): nft.Rule => ({ stmts });
@@ -114,13 +120,53 @@ export function hostTable(
     base: { type: 'filter', hook: 'output', priority: opts.outputPriority, policy: 'accept' },
     rules: output.rules,
   };
-  const chains = [inputChain, outputChain, ...t.builtins.chains()];
+  const forward = forwardRules(t);
+  const vnets = vnetChains(config, 'inet', t.sets);
+  const chains = [inputChain, outputChain];
+  if (forward !== null)
+    chains.push({
+      name: names.inet.forward,
+      base: { type: 'filter', hook: 'forward', priority: opts.forwardPriority, policy: 'accept' },
+      rules: forward,
+    });
+  if (vnets !== null) {
+    // proxmox-firewall's host-bridge-input/-output: around the host chains, so traffic between a
+    // VNet and the host meets the VNet's rules and the host's (an accept ends one base chain).
+    const dispatch = (key: 'iifname' | 'oifname'): nft.Rule[] => [
+      { stmts: [{ kind: 'vmap', key: meta(key), map: names.vnetByBridge }] },
+    ];
+    chains.push(
+      {
+        name: names.inet.vnetIn,
+        base: { type: 'filter', hook: 'input', priority: opts.inputPriority - 1, policy: 'accept' },
+        rules: dispatch('iifname'),
+      },
+      {
+        name: names.inet.vnetOut,
+        base: {
+          type: 'filter',
+          hook: 'output',
+          priority: opts.outputPriority + 1,
+          policy: 'accept',
+        },
+        rules: dispatch('oifname'),
+      },
+    );
+  }
+  chains.push(...t.builtins.chains(), ...(vnets?.chains ?? []));
   return {
-    table: { family: 'inet', name: opts.name, sets: t.sets.toNamedSets(), maps: [], chains },
+    table: {
+      family: 'inet',
+      name: opts.name,
+      sets: t.sets.toNamedSets(),
+      maps: vnets === null ? [] : [vnets.map],
+      chains,
+    },
     serviceAnchor: {
       input: { chain: inputChain, index: input.services },
       output: { chain: outputChain, index: output.services },
     },
+    forward: forward !== null,
   };
 }
 
@@ -192,6 +238,46 @@ function inputRules(t: HostParts): ChainRules {
   return { rules: input, services };
 }
 
+/**
+ * forward (proxmox-firewall's forward, host-forward and cluster-forward chains): routed traffic,
+ * host FORWARD rules, then cluster ones, then `policy_forward` logged at the host's
+ * `log_level_forward`. Null when it would accept everything (no FORWARD rule, ACCEPT policy): a
+ * node that routes nothing for the firewall gets no forward hook, as before.
+ */
+function forwardRules(t: HostParts): nft.Rule[] | null {
+  const { config, builtins } = t;
+  const o = config.host.options;
+  const user = userRules(t, 'forward');
+  if (user.length === 0 && config.policyForward === 'ACCEPT') return null;
+  const out: nft.Rule[] = [
+    {
+      // Set by the bridge table's forward chain (vnet-chains.ts): a bridged frame that
+      // br_netfilter shows to this hook, judged by the guest and VNet chains instead.
+      stmts: [
+        match(
+          { kind: 'and', expr: meta('mark'), mask: num(names.bridge.bridgedMark) },
+          num(names.bridge.bridgedMark),
+        ),
+        verdict(ACCEPT),
+      ],
+      comment: 'bridged, not routed',
+    },
+    rule(ctState('established', 'related'), verdict(ACCEPT)),
+  ];
+  if (!o.nfConntrackAllowInvalid) out.push(rule(ctState('invalid'), verdict(DROP)));
+  out.push(...user);
+  out.push(
+    ...forwardPolicy(
+      config.policyForward,
+      o.logLevelForward,
+      names.logChain.hostForward,
+      config.logRatelimit,
+      [verdict(jump(builtins.use('reject')))],
+    ),
+  );
+  return out;
+}
+
 /** output (PF PVEFW-HOST-OUT). */
 function outputRules(t: HostParts): ChainRules {
   const { config, builtins } = t;
@@ -234,13 +320,12 @@ function outputRules(t: HostParts): ChainRules {
   return { rules: output, services };
 }
 
-/** The host's user rules of one direction. FORWARD rules are ignored like pve-firewall does
- * (nothing emitted). */
-function userRules(t: HostParts, direction: 'in' | 'out'): nft.Rule[] {
+/** The host's user rules of one direction (FORWARD rules never name an interface: resolver). */
+function userRules(t: HostParts, direction: ir.Rule['direction']): nft.Rule[] {
   const { config, sets, builtins } = t;
   const ctx: MatchContext = {
     table: 'inet',
-    ifaceKey: direction === 'in' ? 'iifname' : 'oifname',
+    ifaceKey: direction === 'in' ? 'iifname' : direction === 'out' ? 'oifname' : null,
     sets,
   };
   const out: nft.Rule[] = [];
@@ -260,7 +345,9 @@ function userRules(t: HostParts, direction: 'in' | 'out'): nft.Rule[] {
         ? names.logChain.group(r.group, direction)
         : direction === 'in'
           ? names.logChain.hostIn
-          : names.logChain.hostOut;
+          : direction === 'out'
+            ? names.logChain.hostOut
+            : names.logChain.hostForward;
     const log =
       r.log !== null
         ? { vmid: 0, level: r.log, chain, message: names.ruleMessage(r.verdict) }

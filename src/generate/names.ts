@@ -20,6 +20,11 @@ export const names = {
   inet: {
     input: 'input',
     output: 'output',
+    /** Routed traffic: host and cluster FORWARD rules, `policy_forward` (host-table.ts). */
+    forward: 'forward',
+    /** host <-> VNet: `iifname vmap` / `oifname vmap` into the VNets' chains (vnet-chains.ts). */
+    vnetIn: 'vnet_in',
+    vnetOut: 'vnet_out',
     rejectChain: 'do_reject',
     /** PVEFW-Drop / PVEFW-Reject, part 1: destination broadcast/multicast (drops only). */
     noiseAddr: 'noise_addr',
@@ -36,6 +41,14 @@ export const names = {
   bridge: {
     prerouting: 'prerouting',
     postrouting: 'postrouting',
+    /** Bridged frames: the bridged mark, then `meta ibrname vmap` into the VNets' chains. */
+    forward: 'forward',
+    /** Clears the bridged mark on the way out of a bridge (vnet-chains.ts). */
+    bridgedClear: 'bridged_clear',
+    /** `meta mark` bit of a frame the bridge forwards, set in bridge forward before br_netfilter
+     * hands it to the inet forward hook, which lets it pass: bridged guest traffic is judged by
+     * the bridge table alone, never by the host FORWARD rules (docs/decisions.md). */
+    bridgedMark: 0x20000000,
     /** Bridge reject chain: reachable from prerouting only (docs/reference.md
      * §nft-bridge-reject). */
     rejectChain: 'do_reject',
@@ -75,6 +88,10 @@ export const names = {
     ctHelper: (type: string, proto: 'tcp' | 'udp'): string =>
       `helper_${type.replace(/-/g, '_')}_${proto}`,
   },
+  /** bridge name -> jump vnet_<name>, one lookup per packet (both tables). */
+  vnetByBridge: 'vnet_by_bridge',
+  /** A VNet's chain; the name is a checked bridge name (vnet-bridges.ts). */
+  vnetChain: (vnet: string): string => `vnet_${vnet}`,
   /** Named set holding one family of an ipset: `v4_dc/management`, `v6_guest-100/ipfilter-net0`. */
   ipset(key: string, family: ir.IpFamily): string {
     return `v${family}_${sanitizeIdentifierPart(key)}`;
@@ -98,10 +115,12 @@ export const names = {
   logChain: {
     hostIn: 'PVEFW-HOST-IN',
     hostOut: 'PVEFW-HOST-OUT',
+    hostForward: 'PVEFW-HOST-FORWARD',
+    vnet: (vnet: string): string => `${vnet}-FORWARD`,
     guestIn: (device: string): string => `${device}-IN`,
     guestOut: (device: string): string => `${device}-OUT`,
-    group: (group: string, dir: 'in' | 'out'): string =>
-      `GROUP-${group}-${dir === 'in' ? 'IN' : 'OUT'}`,
+    group: (group: string, dir: 'in' | 'out' | 'forward'): string =>
+      `GROUP-${group}-${dir.toUpperCase()}`,
     smurfs: 'PVEFW-smurflog',
     tcpFlags: 'PVEFW-logflags',
     blacklist: 'PVEFW-blacklist',

@@ -241,7 +241,9 @@ function stmtJson(stmt: Stmt): Json {
           key: { meta: { key: 'mark' } },
           value: stmt.or
             ? { '|': [{ meta: { key: 'mark' } }, checkNum(stmt.value)] }
-            : checkNum(stmt.value),
+            : stmt.and
+              ? { '&': [{ meta: { key: 'mark' } }, checkNum(stmt.value)] }
+              : checkNum(stmt.value),
         },
       };
     case 'queue': {

@@ -343,8 +343,8 @@ function stmtText(stmt: Stmt): string {
     case 'ct-mark-set':
       return `ct mark set ${checkNum(stmt.value)}`;
     case 'meta-mark-set':
-      // or: set one bit, keep the others (`meta mark set meta mark | N`)
-      return `meta mark set ${stmt.or ? 'meta mark | ' : ''}${checkNum(stmt.value)}`;
+      // or: set one bit, keep the others (`meta mark set meta mark | N`); and: clear bits
+      return `meta mark set ${markOp(stmt)}${checkNum(stmt.value)}`;
     case 'queue': {
       // Loads on nft 1.0.6 / kernel 6.1 (text and JSON); nft lists it back as
       // `queue flags bypass[,fanout] to N[-M]`.
@@ -471,4 +471,8 @@ function guardText(text: string, tables: ReadonlySet<string>): void {
       );
     if (!m || !tables.has(m[1] ?? '')) fail(`unexpected top-level line ${JSON.stringify(line)}`);
   }
+}
+
+function markOp(stmt: { or?: boolean; and?: boolean }): string {
+  return stmt.or ? 'meta mark | ' : stmt.and ? 'meta mark & ' : '';
 }

@@ -163,7 +163,9 @@ export type Stmt =
   | { kind: 'log'; prefix?: string; group?: number; level?: string }
   | { kind: 'reject'; with?: RejectWith }
   | { kind: 'ct-mark-set'; value: number }
-  | { kind: 'meta-mark-set'; value: number; or?: boolean }
+  /** or: `meta mark set meta mark | N` (set bits); and: `meta mark set meta mark & N` (keep only
+   * the bits of N, to clear the others). */
+  | { kind: 'meta-mark-set'; value: number; or?: boolean; and?: boolean }
   /** `queue num N[-M] [fanout,]bypass` (terminal: the reader decides; bypass = accept when no
    * reader is bound). */
   | { kind: 'queue'; from: number; to: number; fanout: boolean; bypass: boolean }

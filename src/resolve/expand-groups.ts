@@ -42,7 +42,8 @@ export class GroupTable {
   }
 }
 
-/** `GROUP name [-i iface]` → the group's rules, with the line's interface (host) or NIC (guest). */
+/** `GROUP name [-i iface]` → the group's rules, with the line's interface (host) or NIC (guest);
+ * the caller keeps the directions its context has (a VNet: FORWARD only). */
 export function expandGroupRef(
   line: ast.GroupRefLine,
   setting: RuleSetting,
@@ -57,7 +58,7 @@ export function expandGroupRef(
       `write '${line.keyword.value}' as 'GROUP' (proxmox-firewall only reads upper case)`,
     );
   }
-  if (setting.context === 'vnet' || setting.context === 'group') {
+  if (setting.context === 'group') {
     diags.error('nested-group', line.keyword.span, 'a security group cannot use another group');
     return [];
   }
@@ -75,7 +76,11 @@ export function expandGroupRef(
       continue;
     }
     const v = opt.value.value;
-    if (setting.context === 'guest') {
+    if (setting.context === 'vnet') {
+      // pve-firewall's vnet rule type has no -i, GROUP lines included
+      diags.error('iface-not-allowed', opt.flag.span, '-i is not allowed in vnet rules');
+      ok = false;
+    } else if (setting.context === 'guest') {
       const m = /^net(\d+)$/.exec(v);
       if (!m || Number(m[1]) > 31) {
         diags.error(

@@ -13,11 +13,19 @@ export interface GuestInput {
   fw: ast.ConfigFile | null;
 }
 
+export interface VnetInput {
+  /** The file's base name: the VNet id and its bridge's name. */
+  name: string;
+  fw: ast.ConfigFile;
+}
+
 export interface ResolveInput {
   cluster: ast.ConfigFile | null;
   host: ast.ConfigFile | null;
   guests: GuestInput[];
   corosync: ast.CorosyncConf | null;
+  /** `sdn/firewall/*.fw`, absent when the tree has none. */
+  vnets?: VnetInput[];
   nodeName: string;
   /** The local network when detected or given (`--localnet`); the cluster alias `local_network` wins. */
   localNetwork: Cidr[];

@@ -176,6 +176,20 @@ export interface CorosyncLink {
   family: IpFamily;
 }
 
+/** An `sdn/firewall/<vnet>.fw` file (proxmox-firewall only): its FORWARD rules judge traffic
+ * bridged between the ports of the VNet's bridge and between that bridge and the host. */
+export interface Vnet {
+  /** The VNet id, which is its bridge's name on every node (the file's base name). */
+  name: string;
+  enabled: boolean;
+  policyForward: Policy;
+  logLevelForward: number | null;
+  /** FORWARD rules in file order, GROUP lines expanded to their groups' FORWARD rules. */
+  rules: Rule[];
+  /** The `enable` option line (what turned the file on), else the file's first line. */
+  origin: Span;
+}
+
 export interface Config {
   /** cluster `enable` (a stale timestamp counts as off). When false nothing else matters. */
   enabled: boolean;
@@ -184,10 +198,13 @@ export interface Config {
   ebtables: boolean;
   policyIn: Policy;
   policyOut: Policy;
+  /** cluster `policy_forward`: routed traffic (proxmox-firewall's meaning). */
+  policyForward: Policy;
   logRatelimit: LogRateLimit;
   host: {
     options: HostOptions;
-    /** host.fw rules first, then cluster.fw rules (pve-firewall order). */
+    /** host.fw rules first, then cluster.fw rules (pve-firewall order); FORWARD rules judge
+     * routed traffic. */
     rules: Rule[];
   };
   /** `management` ipset merged with the local network. */
@@ -197,4 +214,6 @@ export interface Config {
   blacklist: IpSet | null;
   corosync: { multicast: boolean; links: CorosyncLink[] };
   guests: Guest[];
+  /** Every VNet file, sorted by name; the generator compiles the enabled ones. */
+  vnets: Vnet[];
 }

@@ -12,20 +12,13 @@ export type OptionSupport =
 
 const ACTED = { acted: true } as const;
 
-const VNET =
-  'VNet firewall files are checked but not compiled (pve-firewall generates nothing for them)';
-
 export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionSupport> } = {
   cluster: {
     enable: ACTED,
     ebtables: ACTED,
     policy_in: ACTED,
     policy_out: ACTED,
-    policy_forward: {
-      ignored:
-        "it is the policy of proxmox-firewall's forward chain; " +
-        'fwgen, like pve-firewall, compiles no FORWARD rules',
-    },
+    policy_forward: ACTED,
     log_ratelimit: ACTED,
   },
   host: {
@@ -33,11 +26,7 @@ export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionS
     nftables: { ignored: 'it switches between pve-firewall and proxmox-firewall' },
     log_level_in: ACTED,
     log_level_out: ACTED,
-    log_level_forward: {
-      ignored:
-        "it logs the policy of proxmox-firewall's forward chain; " +
-        'fwgen, like pve-firewall, compiles no FORWARD rules',
-    },
+    log_level_forward: ACTED,
     smurf_log_level: ACTED,
     tcp_flags_log_level: ACTED,
     nosmurfs: ACTED,
@@ -74,9 +63,9 @@ export const OPTION_SUPPORT: { [S in OptionScope]: Record<OptionName<S>, OptionS
     layer2_protocols: ACTED,
   },
   vnet: {
-    enable: { ignored: VNET },
-    policy_forward: { ignored: VNET },
-    log_level_forward: { ignored: VNET },
+    enable: ACTED,
+    policy_forward: ACTED,
+    log_level_forward: ACTED,
   },
 };
 

@@ -1,12 +1,13 @@
 // resolveConfig: parsed files of one node → ir.Config, with every diagnostic. checkFile: the same
 // passes over one file (for `fwgen check`), against the cluster file when one is given.
 import { Diagnostics } from '../diag/diagnostic.js';
+import { OffsetSpan } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
 import { parseCidrText } from './check-address.js';
 import { checkOptions, optionReader, type OptionValues } from './check-options.js';
 import { collectDefinitions, type Definitions } from './collect-definitions.js';
 import { expandGroupRef, GroupTable } from './expand-groups.js';
-import type { FileScope, ResolveInput, SdnInventory } from './input.js';
+import type { FileScope, ResolveInput, SdnInventory, VnetInput } from './input.js';
 import type * as ir from './ir.js';
 import { buildIpSet, IpSetTable } from './resolve-ipsets.js';
 import { guestOptions, resolveNics } from './resolve-guest.js';
@@ -15,7 +16,7 @@ import { Scope } from './scope.js';
 import { sdnIpSet, type SdnLookup } from './sdn-ipsets.js';
 
 export interface ResolveOptions {
-  /** Report disabled and ignored (FORWARD) rules as warnings: compile does, check does not. */
+  /** Report disabled rules as warnings: compile does, check does not. */
   reportSkipped?: boolean;
 }
 
@@ -38,15 +39,23 @@ class RuleResolver {
         line.kind === 'group-ref'
           ? expandGroupRef(line, setting, this.groups, this.diags)
           : resolveRule(line, setting, this.diags);
+      let ifaceWarned = false;
       for (const r of rules) {
-        if (r.direction === 'forward' && setting.context !== 'vnet') {
-          if (this.opts.reportSkipped && line.kind === 'rule') {
+        if (!directionApplies(r.direction, setting.context)) continue;
+        if (r.direction === 'forward' && r.iface !== null) {
+          // proxmox-firewall refuses an interface on FORWARD rules and skips a GROUP line with
+          // -i in the forward chain: which of the two interfaces would it name?
+          if (!ifaceWarned)
             this.diags.warning(
               'forward-ignored',
-              line.direction.span,
-              'FORWARD rules are not compiled (pve-firewall ignores them too)',
+              line.kind === 'rule' ? line.direction.span : line.keyword.span,
+              line.kind === 'rule'
+                ? 'a FORWARD rule cannot name an interface (-i), rule not compiled ' +
+                    '(proxmox-firewall refuses it too)'
+                : `the FORWARD rules of group '${line.name.value}' do not apply through a ` +
+                    'GROUP line with -i (proxmox-firewall skips them too)',
             );
-          }
+          ifaceWarned = true;
           continue;
         }
         out.push(r);
@@ -66,6 +75,14 @@ class RuleResolver {
     if (this.opts.reportSkipped)
       this.diags.warning('disabled-rule', line.span, 'rule is disabled and not compiled');
   }
+}
+
+/** Guests have no FORWARD chain (a group's FORWARD rules do nothing there); a VNet file has only
+ * FORWARD (a group's IN/OUT rules do nothing there). */
+function directionApplies(direction: ir.Rule['direction'], context: RuleContext): boolean {
+  if (context === 'guest') return direction !== 'forward';
+  if (context === 'vnet') return direction === 'forward';
+  return true;
 }
 
 function hostOptions(values: OptionValues<'host'>): ir.HostOptions {
@@ -184,11 +201,16 @@ export function resolveConfig(
     guests.push({ vmid: g.vmid, type: g.type, options, nics, rules, origin: null });
   }
 
+  const vnets = [...(input.vnets ?? [])]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((v) => resolveVnet(v, rr, clusterScope, diags));
+
   return {
     enabled,
     ebtables: clusterOption<boolean>('ebtables'),
     policyIn: clusterOption<ir.Policy>('policy_in'),
     policyOut: clusterOption<ir.Policy>('policy_out'),
+    policyForward: clusterOption<ir.Policy>('policy_forward'),
     logRatelimit: clusterOption<ir.LogRateLimit>('log_ratelimit'),
     host: { options: hOpts, rules: hostRules },
     management,
@@ -196,6 +218,31 @@ export function resolveConfig(
     blacklist,
     corosync: corosyncLinks(input, diags),
     guests,
+    vnets,
+  };
+}
+
+/** One `sdn/firewall/<vnet>.fw`: options and FORWARD rules; names resolve against the cluster
+ * (proxmox-firewall: a VNet file has no aliases or ipsets of its own). */
+function resolveVnet(
+  v: VnetInput,
+  rr: RuleResolver,
+  clusterScope: Scope,
+  diags: Diagnostics,
+): ir.Vnet {
+  const defs = collectDefinitions(v.fw, 'vnet', diags);
+  const o = optionReader(checkOptions(defs.options, 'vnet', diags), 'vnet');
+  const enableLine = defs.options.find((l) => l.key.value.toLowerCase() === 'enable');
+  const file = v.fw.file;
+  const firstLine = new OffsetSpan(file, 0, Math.max(0, file.text.search(/\r?\n|$/)));
+  return {
+    name: v.name,
+    // pve-firewall's parser takes any digits; the API writes 0 or 1.
+    enabled: o<number>('enable') >= 1,
+    policyForward: o<ir.Policy>('policy_forward'),
+    logLevelForward: o<number | null>('log_level_forward'),
+    rules: rr.resolve(defs.rules, { context: 'vnet', scope: clusterScope, nics: null }),
+    origin: enableLine?.span ?? firstLine,
   };
 }
 

@@ -92,7 +92,13 @@ describe('generateRuleset: switches', () => {
     ]);
   });
 
-  it('no forward chain in the inet table', () => {
+  it('no forward chain while it would accept everything (no FORWARD rule, ACCEPT policy)', () => {
+    const text = gen(b.config({ guests: [b.guest(100)] })).text;
+    expect(text).not.toContain('hook forward');
+    expect(text).not.toContain('meta mark & 536870912');
+  });
+
+  it('issue 14: FORWARD rules get a forward chain; the bridge table marks bridged frames', () => {
     const text = gen(
       b.config({
         host: {
@@ -101,8 +107,19 @@ describe('generateRuleset: switches', () => {
         },
       }),
     ).text;
-    expect(tableText(text, 'inet')).not.toContain('hook forward');
-    expect(text).not.toContain('100.fw:7');
+    const inet = tableText(text, 'inet');
+    expect(inet).toContain('hook forward priority 0');
+    expect(inet).toMatch(
+      /meta mark & 536870912 == 536870912 accept[^\n]*\n\s*ct state established,related accept/,
+    );
+    // The bridge table exists for the mark alone (no guest is filtered).
+    const bridge = tableText(text, 'bridge');
+    expect(bridge).toMatch(
+      /hook forward priority -150;[^\n]*\n\s*meta mark set meta mark \| 536870912/,
+    );
+    expect(bridge).toMatch(
+      /hook postrouting priority 100;[^\n]*\n\s*meta mark set meta mark & 3758096383/,
+    );
   });
 
   it('is deterministic: guest and NIC order does not depend on input order', () => {

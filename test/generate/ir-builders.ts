@@ -143,6 +143,7 @@ export function config(over: Partial<ir.Config> = {}): ir.Config {
     ebtables: true,
     policyIn: 'DROP',
     policyOut: 'ACCEPT',
+    policyForward: 'ACCEPT',
     logRatelimit: { enabled: true, rate: 1, per: 'second', burst: 5 },
     host: { options: hostOptions(), rules: [] },
     management: ipset('dc/management', ['192.0.2.0/24']),
@@ -150,6 +151,7 @@ export function config(over: Partial<ir.Config> = {}): ir.Config {
     blacklist: null,
     corosync: { multicast: false, links: [] },
     guests: [],
+    vnets: [],
     ...over,
   };
 }

@@ -90,10 +90,10 @@ describe('options', () => {
         'it switches between pve-firewall and proxmox-firewall [option-ignored]',
     );
   });
-  it('a VNet file: checked, not compiled, so its options warn', () => {
-    expect(check('[OPTIONS]\nenable: 1\n', 'vnet')).toContain(
-      "warning: option 'enable' has no effect in fwgen: VNet firewall files are checked " +
-        'but not compiled (pve-firewall generates nothing for them) [option-ignored]',
+  it('a VNet file (issue 14): compiled, so its options say nothing; GROUP allowed, -i not', () => {
+    expect(check('[OPTIONS]\nenable: 1\npolicy_forward: DROP\n', 'vnet')).toBe('');
+    expect(check('[RULES]\nGROUP web -i eth0\nIN ACCEPT\n', 'vnet')).toMatch(
+      /-i is not allowed in vnet rules \[iface-not-allowed\][\s\S]*IN rules are not allowed in a vnet file/,
     );
   });
 });

@@ -29,6 +29,8 @@ export interface TreeText {
   cluster?: string;
   host?: string;
   guests?: { vmid: number; type?: 'qemu' | 'lxc'; nics?: ast.NicConf[]; fw?: string }[];
+  /** VNet name -> `sdn/firewall/<name>.fw` text */
+  vnets?: Record<string, string>;
   now?: number;
   sdn?: SdnInventory;
 }
@@ -78,6 +80,10 @@ export function resolveTree(t: TreeText): { config: ir.Config; diags: string } {
       host: t.host === undefined ? null : parse('host.fw', t.host, d),
       guests,
       corosync: null,
+      vnets: Object.entries(t.vnets ?? {}).map(([name, text]) => ({
+        name,
+        fw: parse(`sdn/firewall/${name}.fw`, text, d),
+      })),
       nodeName: 'pve1',
       localNetwork: [{ family: 4, addr: '192.0.2.0', len: 24 }],
       now: t.now ?? 1_800_000_000,

@@ -24,6 +24,9 @@ const WITH: Partial<Record<`${OptionScope}/${string}`, Lines>> = {
   'host/protection_synflood_burst': { host: { protection_synflood: '1' } },
   'host/nf_conntrack_tcp_timeout_syn_recv': { host: { protection_synflood: '1' } },
   'guest/ips_queues': { guest: { ips: '1' } },
+  'host/log_level_forward': { cluster: { policy_forward: 'DROP' } },
+  'vnet/policy_forward': { vnet: { enable: '1' } },
+  'vnet/log_level_forward': { vnet: { enable: '1', policy_forward: 'DROP' } },
 };
 
 const PATH: Record<OptionScope, string> = {
