@@ -150,7 +150,7 @@ export function guestTable(
   for (const { guest, nic } of nics) {
     const n = nicParts(t, guest, nic);
     const vmid = guest.vmid;
-    // Built in this order: the built-in chains and shared sets are numbered by first use.
+    // Built in this order: the built-in chains are listed in order of first use.
     const out = nicOutChain(t, n);
     const inHead = inboundHead(t, n);
     const inPost = nicInChain(t, n, inHead);
