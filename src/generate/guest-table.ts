@@ -11,6 +11,7 @@ import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { Builtins, policyRules, tcpFlagPatterns } from './builtins.js';
 import { connmarkRule } from './connmark.js';
+import { guestRuleRules } from './expand-lists.js';
 import { GuestIpSets, type PortKey } from './guest-ipsets.js';
 import { IpsQueues } from './ips.js';
 import { cidrValue, IpSets, sortCidrs } from './ipsets.js';
@@ -29,7 +30,6 @@ import {
   meta,
   num,
   payload,
-  ruleRules,
   sym,
   verdict,
   type LogSpec,
@@ -150,7 +150,7 @@ export function guestTable(
   for (const { guest, nic } of nics) {
     const n = nicParts(t, guest, nic);
     const vmid = guest.vmid;
-    // Built in this order: the built-in chains and shared sets are numbered by first use.
+    // Built in this order: the built-in chains are listed in order of first use.
     const out = nicOutChain(t, n);
     const inHead = inboundHead(t, n);
     const inPost = nicInChain(t, n, inHead);
@@ -234,7 +234,7 @@ function nicParts(t: TableParts, guest: ir.Guest, nic: ir.Nic): NicParts {
           m.log && r.log !== null
             ? { ...logChain(r, dir), level: r.log, message: names.ruleMessage(r.verdict) }
             : null;
-        out.push(...ruleRules(r, ctx, { action: m.action, log, ratelimit: t.ratelimit }));
+        out.push(...guestRuleRules(r, ctx, { action: m.action, log, ratelimit: t.ratelimit }));
       }
       return out;
     },

@@ -1,5 +1,6 @@
 // Named sets of one table: one interval set per (ipset, family) that a rule of that table
-// actually references, elements = the ipset's (already disjoint) CIDRs in address order.
+// actually references, elements = the ipset's (already disjoint) CIDRs in address order. In the
+// bridge table guest ipsets go to table-wide port-keyed sets instead (guest-ipsets.ts).
 import type * as ir from '../resolve/ir.js';
 import type * as nft from '../nft/model.js';
 import { names } from './names.js';

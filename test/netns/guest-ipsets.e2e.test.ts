@@ -4,7 +4,8 @@
 // bc:24:11:00:01:01). Guest 100's ipset `peers` (the subnet minus the outside host, nomatch
 // entries in both families) is looked up by `oifname` (IN), `ether daddr` (IN REJECT in
 // prerouting) and its `nomail` by `iifname` (OUT); ct200 has another `peers` (the outside host
-// only) in the same table-wide set. Direct and fwbr plumbings (fwbr: the MAC dispatch runs on two
+// only) in the same table-wide set; small lists in guest rules are one rule per element
+// (expand-lists.ts). Direct and fwbr plumbings (fwbr: the MAC dispatch runs on two
 // bridges).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,12 @@ describe.skipIf(skip)('guest ipsets in table-wide sets, real packets', () => {
         .probe(`${p}out9001_other`, 'vm100', 'tcp', outside.ip4, 9001)
         .probe(`${p}net1_out9001_set`, 'vm101', 'tcp', ct200.ip4, 9001)
         .probe(`${p}out9001_control`, 'vm102', 'tcp', ct200.ip4, 9001);
+      // small lists written out as one rule per element (expand-lists.ts)
+      s.probe(`${p}list_in_9003`, 'vm102', 'tcp', ct200.ip4, 9003)
+        .probe(`${p}list_in_9002`, 'vm102', 'tcp', ct200.ip4, 9002)
+        .probe(`${p}list_out_9005_other`, 'vm100', 'tcp', ct200.ip4, 9005)
+        .probe(`${p}list_out_9005_outside`, 'vm100', 'tcp', outside.ip4, 9005)
+        .probe(`${p}list_out_9005_vm102`, 'vm100', 'tcp', LAB.vm102.ip4, 9005);
       // ct200's own `peers` (the outside host only), same table-wide set
       s.probe(`${p}ct200_peer`, 'outside', 'tcp', ct200.ip4, 22)
         .probe(`${p}ct200_peer_v6`, 'outside', 'tcp', ct200.ip6, 22)
@@ -128,6 +135,13 @@ describe.skipIf(skip)('guest ipsets in table-wide sets, real packets', () => {
         expect(res('out9001_other')).toBe('OPEN');
         expect(res('net1_out9001_set')).toBe('REFUSED');
         expect(res('out9001_control')).toBe('OPEN');
+      });
+      it('small lists, one rule per element: every element matches, nothing else', () => {
+        expect(res('list_in_9003')).toBe('OPEN');
+        expect(res('list_in_9002')).toBe('TIMEOUT');
+        expect(res('list_out_9005_other')).toBe('OPEN');
+        expect(res('list_out_9005_outside')).toBe('TIMEOUT');
+        expect(res('list_out_9005_vm102')).toBe('TIMEOUT');
       });
       it('another guest’s ipset of the same name keeps its own content', () => {
         expect(res('ct200_peer')).toBe('OPEN');
