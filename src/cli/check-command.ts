@@ -29,7 +29,10 @@ export function addCheckCommand(program: Command, io: Io, setStatus: (code: numb
     .command('check')
     .description('check firewall files (.fw) and guest configs (.conf) without compiling')
     .argument('<file...>', "files to check, '-' for standard input")
-    .option('--root <dir>', 'a /etc/pve tree whose firewall/cluster.fw guest and host files see')
+    .option(
+      '--root <dir>',
+      'a /etc/pve tree whose firewall/cluster.fw and SDN files (+sdn/ ipsets) the files see',
+    )
     .addOption(
       new Option('--scope <scope>', 'what the files are (default: from their names)').choices(
         CHECK_SCOPES,

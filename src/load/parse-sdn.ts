@@ -2,6 +2,7 @@
 // and the PVE IPAM state (`sdn/pve-ipam-state.json`, else the legacy `priv/ipam.db`) → the typed
 // SDN inventory the `+sdn/…` sets come from. Absent files are no SDN; a malformed file or entry
 // is a located error and only that part is left out (proxmox-firewall fails its whole update).
+// Formats: docs/reference.md §pve-sdn-ipsets.
 import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { normalizeCidr } from 'cidr-tools';

@@ -2,6 +2,7 @@
 // (sdn/config.rs SdnConfig::ipsets, sdn/ipam.rs Ipam::ipsets): per VNet `<vnet>-all` (subnets),
 // `-gateway` (gateways), `-no-gateway` (subnets minus gateways), `-dhcp` (DHCP ranges); per guest
 // `guest-ipam-<vmid>` (its IPAM addresses). A name that names nothing says why, for the error.
+// docs/reference.md §pve-sdn-ipsets; fwgen's choices: docs/decisions.md "SDN ipsets".
 import type { SdnInventory, SdnRange, SdnVnet } from './input.js';
 import type { Cidr, IpFamily, IpSet } from './ir.js';
 import { buildIpSet, type SetEntry } from './set-entries.js';

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Diagnostics } from '../../src/diag/diagnostic.js';
 import { renderAll } from '../../src/diag/render.js';
@@ -248,5 +249,51 @@ describe('parseJson', () => {
       expect(r.message).toBe(message);
       expect(r.span.start.column).toBe(column);
     }
+  });
+});
+
+describe('parseSdn never throws', () => {
+  const run = (config: string, ipam: string): void => {
+    const d = new Diagnostics();
+    parseSdn({ path: 'c', text: config }, { path: 'i', text: ipam }, d);
+    renderAll(d.sorted()); // every span renders
+    for (const x of d.list) {
+      expect(x.span!.start.offset).toBeGreaterThanOrEqual(0);
+      expect(x.span!.end.offset).toBeLessThanOrEqual(x.span!.file.text.length);
+    }
+  };
+
+  it('on any text', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => run(a, b)),
+      { numRuns: 500 },
+    );
+  });
+
+  it('on any JSON value, and on JSON shaped like the SDN files with any leaves', () => {
+    const leaf = fc.oneof(
+      fc.jsonValue(),
+      fc.constantFrom('10.0.0.1', 'z1', 'fd00::1', 100, '100', [
+        'start-address=10.0.0.9,end-address=10.0.0.1',
+      ]),
+    );
+    const key = fc.oneof(
+      fc.string(),
+      fc.constantFrom('z1', 'vnet', 'zone', 'gateway', 'dhcp-range'),
+    );
+    const ids = fc.dictionary(key, fc.dictionary(key, leaf));
+    const config = fc
+      .record({ zones: ids, vnets: ids, subnets: ids })
+      .map((o) =>
+        JSON.stringify(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { ids: v }]))),
+      );
+    fc.assert(
+      fc.property(fc.json(), fc.json(), (a, b) => run(a, b)),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(config, config, (a, b) => run(a, b)),
+      { numRuns: 300 },
+    );
   });
 });

@@ -244,6 +244,11 @@ describe('fwgen check', () => {
 
   it("with the tree's SDN, names are judged in every file", () => {
     expect(check('[RULES]\nIN ACCEPT -source +sdn/web-all\n', 'host', '', inventory())).toBe('');
+    const vnet = '[RULES]\nFORWARD ACCEPT -source +sdn/web-all -dest +sdn/guest-ipam-7\n';
+    expect(check(vnet, 'vnet', '', inventory())).toContain(
+      "unknown ipset 'sdn/guest-ipam-7': sdn/pve-ipam-state.json has no address of guest 7",
+    );
+    expect(check(vnet.replace('-7', '-100'), 'vnet', '', inventory())).toBe('');
     expect(check('[RULES]\nIN ACCEPT -source +sdn/db-all\n', 'guest', '', inventory())).toContain(
       "unknown ipset 'sdn/db-all': no VNet 'db' in sdn/.running-config",
     );
