@@ -1,4 +1,4 @@
-// VNet firewall (`sdn/firewall/<vnet>.fw`, proxmox-firewall's meaning, SPEC d.2/d.3): one chain
+// VNet firewall (`sdn/firewall/<vnet>.fw`, docs/reference.md §pve-forward-vnet): one chain
 // per enabled VNet with its FORWARD rules and policy, reached through one verdict map keyed by
 // bridge name, so a packet costs one lookup whatever the number of VNets. The bridge table judges
 // frames bridged between the VNet's ports (bridge forward hook: after the sender's guest OUT

@@ -3,7 +3,7 @@
 import { main, type Io } from '../../src/cli/main.js';
 import { nodeReader } from '../../src/load/file-reader.js';
 
-export async function compileTree(root: string): Promise<string> {
+export async function compileTree(root: string, extra: readonly string[] = []): Promise<string> {
   let out = '';
   let err = '';
   const io = {
@@ -14,7 +14,7 @@ export async function compileTree(root: string): Promise<string> {
     hostname: () => 'pve1',
   } as unknown as Io;
   const code = await main(
-    ['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24'],
+    ['compile', '--root', root, '--node', 'pve1', '--localnet', '192.0.2.0/24', ...extra],
     io,
   );
   if (code !== 0) throw new Error(`compile ${root} exited ${code}\n${err}`);

@@ -37,27 +37,36 @@ const vnet = ([1, 0] as const).map((brnf) => ({
   p: `v_b${brnf}_`,
 }));
 
+// One exec per block: a namespace that `ip netns add` creates inside `ip netns exec` is visible
+// in that exec's mount namespace only, so net2 is built, probed and removed by one shell.
 const NET2_DOWN =
   'pids=$(ip netns pids ${LAB_PREFIX}net2 2>/dev/null); [ -n "$pids" ] && kill $pids; ' +
-  'ip netns del ${LAB_PREFIX}net2 2>/dev/null; true';
+  'ip netns del ${LAB_PREFIX}net2 2>/dev/null; ip link del eth1 2>/dev/null; true';
+const VIA_NODE = 'ip route replace 198.51.100.0/24 via 192.0.2.1';
 const NET2_UP =
-  `${NET2_DOWN}; rm -f net2.ready; set -e; ip netns add \${LAB_PREFIX}net2; ` +
+  `trap '${NET2_DOWN}' EXIT; ${NET2_DOWN}; rm -f net2.ready; set -e; ` +
+  'ip netns add ${LAB_PREFIX}net2; ' +
   'ip link add eth1 type veth peer name eth0 netns ${LAB_PREFIX}net2; ' +
   'ip addr add 198.51.100.1/24 dev eth1; ip link set eth1 up; ' +
   'ip -n ${LAB_PREFIX}net2 link set lo up; ip -n ${LAB_PREFIX}net2 link set eth0 up; ' +
   `ip -n \${LAB_PREFIX}net2 addr add ${NET2}/24 dev eth0; ` +
   'ip -n ${LAB_PREFIX}net2 route add default via 198.51.100.1; ' +
   'echo 1 > /proc/sys/net/ipv4/ip_forward; ' +
+  `ip netns exec \${LAB_PREFIX}outside ${VIA_NODE}; ip netns exec \${LAB_PREFIX}vm100 ${VIA_NODE}; ` +
   'python3 -S $PROBE serve --netns ${LAB_PREFIX}net2 --tcp 22,80 --udp 53 --ready-file net2.ready ' +
   '>/dev/null 2>&1 & ' +
-  'for i in $(seq 100); do [ -e net2.ready ] && break; sleep 0.1; done; test -e net2.ready';
-const VIA_NODE = 'ip route replace 198.51.100.0/24 via 192.0.2.1';
+  'for i in $(seq 100); do [ -e net2.ready ] && break; sleep 0.1; done; test -e net2.ready; ' +
+  'set +e';
 
-/** Probes from namespaces outside LAB_NODES (net2), through probe.py batch in one exec: each
- * line `SUBID NODE tcp HOST PORT`; results come back as OUT lines `RESULT SUBID STATUS`. */
-function batch(lines: [string, string, string, number][]): string {
+/** net2 up, then probes from namespaces outside LAB_NODES (net2) through probe.py batch, then net2
+ * down: each line `SUBID NODE HOST PORT` (tcp); results come back as OUT lines `RESULT SUBID
+ * STATUS`. */
+function routedExec(lines: [string, string, string, number][]): string {
   const body = lines.map(([id, ns, h, port]) => `${id} \${LAB_PREFIX}${ns} tcp ${h} ${port}`);
-  return `printf '%s\\n' ${body.map((l) => `"${l}"`).join(' ')} | python3 -S $PROBE batch --timeout 2`;
+  return (
+    `${NET2_UP}; printf '%s\\n' ${body.map((l) => `"${l}"`).join(' ')} | ` +
+    'python3 -S $PROBE batch --timeout 2'
+  );
 }
 
 describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
@@ -70,43 +79,59 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
     dir = mkdtempSync(join(tmpdir(), 'fwgen-fwd-e2e-'));
     treeDir = mkdtempSync(join(tmpdir(), 'fwgen-fwd-tree-'));
     const s = new ScenarioFile();
-    const fwd = s.ruleset('forward.nft', await compileTree('fixtures/forward'));
+    const text = await compileTree('fixtures/forward');
+    const fwd = s.ruleset('forward.nft', text);
     cpSync('fixtures/forward', treeDir, { recursive: true });
     writeFileSync(
       join(treeDir, 'sdn/firewall/vmbr0.fw'),
       readFileSync('fixtures/forward/sdn/firewall/vnet0.fw', 'utf8'),
     );
     const withVnet = s.ruleset('vnet.nft', await compileTree(treeDir));
+    // `--format json` of the same tree: the kernel accepts it too (nft -j -c, nothing loaded).
+    const json = s.ruleset(
+      'forward.json',
+      await compileTree('fixtures/forward', ['--format', 'json']),
+    );
 
-    for (const { pl, brnf, p } of routed) {
-      s.scenario(`${p}load`, fwd, { brnf, plumbing: pl });
-      s.exec(`${p}net2_up`, 'host', NET2_UP)
-        .exec(`${p}route_outside`, 'outside', VIA_NODE)
-        .exec(`${p}route_vm100`, 'vm100', VIA_NODE)
-        .exec(
-          `${p}routed`,
-          'host',
-          batch([
-            ['web', 'net2', outside.ip4, 80],
-            ['group443', 'net2', outside.ip4, 443],
-            ['policy22', 'net2', outside.ip4, 22],
-            ['host_drop9001', 'net2', outside.ip4, 9001],
-            ['ipset9002', 'net2', outside.ip4, 9002],
-            ['into_vm100_80', 'net2', vm100.ip4, 80],
-            ['into_vm100_22', 'net2', vm100.ip4, 22],
-            ['vm100_out22', 'vm100', NET2, 22],
-            ['vm100_out80', 'vm100', NET2, 80],
-          ]),
-        );
+    const routedBlock = (p: string): void => {
+      s.exec(
+        `${p}routed`,
+        'host',
+        routedExec([
+          ['web', 'net2', outside.ip4, 80],
+          ['group443', 'net2', outside.ip4, 443],
+          ['policy22', 'net2', outside.ip4, 22],
+          ['host_drop9001', 'net2', outside.ip4, 9001],
+          ['ipset9002', 'net2', outside.ip4, 9002],
+          ['into_vm100_80', 'net2', vm100.ip4, 80],
+          ['into_vm100_22', 'net2', vm100.ip4, 22],
+          ['vm100_out22', 'vm100', NET2, 22],
+          ['vm100_out80', 'vm100', NET2, 80],
+        ]),
+      );
       s.probe(`${p}bridged_unfiltered`, 'vm102', 'tcp', outside.ip4, 22)
         .probe(`${p}bridged_g2g`, 'vm101', 'tcp', vm100.ip4, 22)
         .probe(`${p}bridged_guest_in_policy`, 'vm101', 'tcp', vm100.ip4, 9000)
         .probe(`${p}bridged_guest_out_drop`, 'vm100', 'tcp', vm101.ip4, 9005)
         .probe(`${p}host_mgmt`, 'outside', 'tcp', host.ip4, 8006);
-      s.exec(`${p}net2_down`, 'host', NET2_DOWN);
+    };
+    // Controls: the same tree without the bridged mark, and without its clearing, so the tests
+    // above can tell the mechanism works (they fail without it).
+    const noMark = text.replace(/^ *meta mark set meta mark \| 536870912 .*\n/m, '');
+    const noClear = text.replace(/\n {2}chain bridged_clear \{[^}]*\}\n/, '\n');
+    if (noMark === text || noClear === text) throw new Error('controls: nothing removed');
+    const ctlNoMark = s.ruleset('ctl-nomark.nft', noMark);
+    const ctlNoClear = s.ruleset('ctl-noclear.nft', noClear);
+
+    for (const { pl, brnf, p } of routed.filter((b) => b.pl === 'direct')) {
+      s.scenario(`${p}load`, fwd, { brnf, plumbing: pl });
+      routedBlock(p);
     }
+    s.scenario('ctl_nomark_load', ctlNoMark, { brnf: 1, plumbing: 'direct' });
+    s.probe('ctl_nomark_bridged', 'vm102', 'tcp', outside.ip4, 22);
     for (const { pl, brnf, p } of vnet) {
       s.scenario(`${p}load`, withVnet, { brnf, plumbing: pl });
+      if (brnf === 1) s.exec('json_check', 'host', `nft -j -c -f ${json}`);
       s.probe(`${p}g2g22`, 'vm101', 'tcp', vm100.ip4, 22)
         .probe(`${p}g2g_group80`, 'vm101', 'tcp', vm100.ip4, 80)
         .probe(`${p}g2g_drop9001`, 'vm101', 'tcp', vm100.ip4, 9001)
@@ -121,6 +146,12 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
         .probe(`${p}host_out9003`, 'host', 'tcp', outside.ip4, 9003)
         .probe(`${p}host_out_policy443`, 'host', 'tcp', outside.ip4, 443);
     }
+    for (const { pl, brnf, p } of routed.filter((b) => b.pl === 'fwbr')) {
+      s.scenario(`${p}load`, fwd, { brnf, plumbing: pl });
+      routedBlock(p);
+    }
+    s.scenario('ctl_noclear_load', ctlNoClear, { brnf: 1, plumbing: 'fwbr' });
+    s.exec('ctl_noclear_routed', 'host', routedExec([['vm100_out80', 'vm100', NET2, 80]]));
     await s.write(dir);
     r = await runScenarios(dir, { timeoutSec: 900 });
   }, 1_200_000);
@@ -131,6 +162,10 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
 
   it('runs on a kernel with meta ibrname and bridge conntrack', () => {
     expect(r.features).toMatchObject({ bridge_ct: true, ibrname: true });
+  });
+
+  it('the JSON form of the ruleset is accepted by nft -j -c', () => {
+    expect(r.get('json_check'), r.out('json_check').join('\n')).toBe('rc=0');
   });
 
   for (const { pl, brnf, p } of routed) {
@@ -144,8 +179,7 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
     describe(`routed, ${pl}, bridge-nf-call-iptables=${brnf}`, () => {
       it('loads and routes', () => {
         expect(res('load')).toBe('LOADED');
-        expect(res('net2_up'), r.out(`${p}net2_up`).join('\n')).toBe('rc=0');
-        expect(res('routed')).toBe('rc=0');
+        expect(res('routed'), r.out(`${p}routed`).join('\n')).toBe('rc=0');
       });
       it('host and cluster FORWARD rules accept, in order (host first), group included', () => {
         expect(sub('web')).toBe('OPEN');
@@ -173,6 +207,16 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
       });
     });
   }
+
+  it('controls: without the bridged mark, br_netfilter shows bridged traffic to the policy', () => {
+    expect(r.get('ctl_nomark_load')).toBe('LOADED');
+    expect(r.get('ctl_nomark_bridged')).toBe('TIMEOUT');
+  });
+
+  it("controls: without clearing the mark, a guest's routed traffic behind fwbr escapes", () => {
+    expect(r.get('ctl_noclear_load')).toBe('LOADED');
+    expect(r.out('ctl_noclear_routed')).toContain('RESULT vm100_out80 OPEN');
+  });
 
   for (const { brnf, p } of vnet) {
     const res = (id: string) => r.get(`${p}${id}`);
