@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SENDER_PY } from '../../src/simulate/kernel-sender.js';
 import { renderText } from '../../src/simulate/render.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { REPO } from '../golden/split-tables.js';
@@ -22,7 +23,9 @@ import { generateProbes, labNeighbours, simulateRequest, type Probe } from './pr
 
 const avail = labAvailable();
 const skip = !avail.ok && !labRequired();
-const SENDER = resolve(REPO, 'test/simulate/diff-sender.py');
+const PORT_NODES = ['outside', 'vm100', 'vm101', 'vm102', 'ct200'];
+// sh expands $LAB_PREFIX in the lab
+const NODES_ARG = PORT_NODES.map((n) => `${n}=/run/netns/$LAB_PREFIX${n}`).join(',');
 const COUNT = Number(process.env.FWGEN_SIM_PROBES ?? 2000);
 const TREES = ['lab', 'datacenter', 'l2-ips'];
 const MODES = [0, 1] as const;
@@ -85,6 +88,7 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
     dir = mkdtempSync(join(tmpdir(), 'fwgen-simdiff-'));
     const s = new ScenarioFile();
     writeFileSync(join(dir, 'obs.nft'), OBSERVER);
+    writeFileSync(join(dir, 'sender.py'), SENDER_PY);
     for (const [i, tree] of TREES.entries()) {
       const model = await loadModel(resolve(REPO, 'fixtures', tree));
       models.set(tree, model);
@@ -99,7 +103,7 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
         s.exec(
           `${tree}_b${brnf}_send`,
           'host',
-          `python3 -S ${SENDER} ${tree}.jsonl --prefix "$LAB_PREFIX" --wait 2`,
+          `python3 -S sender.py ${tree}.jsonl --nodes ${NODES_ARG} --wait 2`,
         );
       }
     }
