@@ -107,6 +107,12 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
         );
       }
     }
+    // --against-kernel inside the lab: its own namespaces, created from the lab's host namespace
+    const fw = `node ${resolve(REPO, 'bin/fwgen.js')} simulate --root ${resolve(REPO, 'fixtures/lab')}`;
+    const args = '--node pve1 --localnet 192.0.2.0/24 --to vm100 --dest 192.0.2.100';
+    s.exec('ak_reject', 'host', `${fw} ${args} --dport 23 --against-kernel`);
+    s.exec('ak_accept', 'host', `${fw} ${args} --dport 22 --against-kernel`);
+    s.exec('ak_drop', 'host', `${fw} ${args} --dport 80 --against-kernel`);
     await s.write(dir);
     r = await runScenarios(dir, { timeoutSec: 1500 });
     const log = process.env.FWGEN_SIM_LOG;
@@ -115,6 +121,19 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--against-kernel sends the packet and prints both verdicts', () => {
+    for (const [id, verdict] of [
+      ['ak_reject', 'REJECT'],
+      ['ak_accept', 'ACCEPT'],
+      ['ak_drop', 'DROP'],
+    ] as const) {
+      const out = r.out(id).join('\n');
+      expect(r.get(id), out).toBe('rc=0');
+      expect(out).toContain(`Kernel: ${verdict} `);
+      expect(out).toMatch(new RegExp(`, the same\nACTION: ${verdict}$`));
+    }
   });
 
   for (const tree of TREES)
