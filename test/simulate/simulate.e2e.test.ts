@@ -25,7 +25,7 @@ const avail = labAvailable();
 const skip = !avail.ok && !labRequired();
 const PORT_NODES = ['outside', 'vm100', 'vm101', 'vm102', 'ct200'];
 // sh expands $LAB_PREFIX in the lab
-const NODES_ARG = PORT_NODES.map((n) => `${n}=/run/netns/$LAB_PREFIX${n}`).join(',');
+const NODES_ARG = PORT_NODES.map((n) => `${n}=/run/netns/\${LAB_PREFIX}${n}`).join(',');
 const COUNT = Number(process.env.FWGEN_SIM_PROBES ?? 2000);
 const TREES = ['lab', 'datacenter', 'l2-ips'];
 const MODES = [0, 1] as const;
