@@ -137,6 +137,8 @@ async function runSimulate(opts: SimulateFlags, io: Io): Promise<number> {
     const k = await againstKernel(result.ruleset, r, host, {
       plumbing: opts.plumbing,
       brNetfilter: opts.brNetfilter === true,
+    }).catch((e: unknown) => {
+      throw e instanceof sim.ZoneError ? new UsageError(e.message) : e;
     });
     if (opts.json === true) {
       io.stdout(`${JSON.stringify({ ...renderJson(r), kernel: k }, null, 2)}\n`);

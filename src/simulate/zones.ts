@@ -118,7 +118,9 @@ type PktType = Hop['pkttype'];
 /** The bridges a port's frames cross before the NIC's bridge, with the fwbr plumbing. */
 function fwbrOf(ep: Endpoint, topo: Topology): { fwbr: string; fwln: string; fwpr: string } | null {
   if (topo.plumbing !== 'fwbr' || ep.guest === null || ep.nic === null) return null;
-  if (!ep.nic.firewall || !ep.guest.options.enable) return null;
+  // qemu-server / pve-container plug the NIC into a firewall bridge when its firewall flag is
+  // set, whatever the guest's own `enable` says
+  if (!ep.nic.firewall) return null;
   const { vmid } = ep.guest;
   const n = ep.nic.index;
   return { fwbr: `fwbr${vmid}i${n}`, fwln: `fwln${vmid}i${n}`, fwpr: `fwpr${vmid}p${n}` };

@@ -143,8 +143,9 @@ const SPECIAL4 = /^(0|127|22[4-9]|2[3-5]\d)\./;
 const special = (family: 4 | 6, a: string): boolean =>
   family === 4 ? SPECIAL4.test(a) : /^(ff|fe80|::$|::1$)/i.test(a);
 
+const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
 const macOf = (n: number, base: string): string =>
-  `${base}:${[(n >> 16) & 255, (n >> 8) & 255, n & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+  `${base}:${[(n >> 16) & 255, (n >> 8) & 255, n & 255].map(hex2).join(':')}`;
 
 /** In-subnet source addresses each node may use besides its own (the host gets static
  * neighbour entries for them, so its answers find their way). */

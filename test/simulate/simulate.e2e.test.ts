@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SENDER_PY } from '../../src/simulate/kernel-sender.js';
 import { renderText } from '../../src/simulate/render.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { REPO } from '../golden/split-tables.js';
@@ -22,7 +23,9 @@ import { generateProbes, labNeighbours, simulateRequest, type Probe } from './pr
 
 const avail = labAvailable();
 const skip = !avail.ok && !labRequired();
-const SENDER = resolve(REPO, 'test/simulate/diff-sender.py');
+const PORT_NODES = ['outside', 'vm100', 'vm101', 'vm102', 'ct200'];
+// sh expands $LAB_PREFIX in the lab
+const NODES_ARG = PORT_NODES.map((n) => `${n}=/run/netns/\${LAB_PREFIX}${n}`).join(',');
 const COUNT = Number(process.env.FWGEN_SIM_PROBES ?? 2000);
 const TREES = ['lab', 'datacenter', 'l2-ips'];
 const MODES = [0, 1] as const;
@@ -85,6 +88,7 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
     dir = mkdtempSync(join(tmpdir(), 'fwgen-simdiff-'));
     const s = new ScenarioFile();
     writeFileSync(join(dir, 'obs.nft'), OBSERVER);
+    writeFileSync(join(dir, 'sender.py'), SENDER_PY);
     for (const [i, tree] of TREES.entries()) {
       const model = await loadModel(resolve(REPO, 'fixtures', tree));
       models.set(tree, model);
@@ -99,10 +103,16 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
         s.exec(
           `${tree}_b${brnf}_send`,
           'host',
-          `python3 -S ${SENDER} ${tree}.jsonl --prefix "$LAB_PREFIX" --wait 2`,
+          `python3 -S sender.py ${tree}.jsonl --nodes ${NODES_ARG} --wait 2`,
         );
       }
     }
+    // --against-kernel inside the lab: its own namespaces, created from the lab's host namespace
+    const fw = `node ${resolve(REPO, 'bin/fwgen.js')} simulate --root ${resolve(REPO, 'fixtures/lab')}`;
+    const args = '--node pve1 --localnet 192.0.2.0/24 --to vm100 --dest 192.0.2.100';
+    s.exec('ak_reject', 'host', `${fw} ${args} --dport 23 --against-kernel`);
+    s.exec('ak_accept', 'host', `${fw} ${args} --dport 22 --against-kernel`);
+    s.exec('ak_drop', 'host', `${fw} ${args} --dport 80 --against-kernel`);
     await s.write(dir);
     r = await runScenarios(dir, { timeoutSec: 1500 });
     const log = process.env.FWGEN_SIM_LOG;
@@ -111,6 +121,19 @@ describe.skipIf(skip)('simulate agrees with the kernel (differential, lab)', () 
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--against-kernel sends the packet and prints both verdicts', () => {
+    for (const [id, verdict] of [
+      ['ak_reject', 'REJECT'],
+      ['ak_accept', 'ACCEPT'],
+      ['ak_drop', 'DROP'],
+    ] as const) {
+      const out = r.out(id).join('\n');
+      expect(r.get(id), out).toBe('rc=0');
+      expect(out).toContain(`Kernel: ${verdict} `);
+      expect(out).toMatch(new RegExp(`, the same\nACTION: ${verdict}$`));
+    }
   });
 
   for (const tree of TREES)

@@ -1,10 +1,16 @@
-#!/usr/bin/python3
-"""Differential probes for `fwgen simulate` in the netns lab: one process sends a whole batch.
+// The packet sender of `fwgen simulate --against-kernel` and of the differential lab test
+// (test/simulate/simulate.e2e.test.ts): Python (standard library only), written to a file and run
+// with python3 in the host namespace of a throw-away topology. One process sends a whole batch:
+// under emulation every process start costs a fraction of a second.
+export const SENDER_PY = String.raw`#!/usr/bin/python3
+"""Probes for fwgen simulate sent as real packets: one process sends a whole batch.
 
-  diff-sender.py PROBES.jsonl --prefix fwlab- [--wait S]
-Runs in the lab's host namespace (run-scenarios.sh `exec ... host`). Each line of PROBES is a
-JSON object: id (1..65535), src (node), dst (node), family 4|6, proto (number), saddr, daddr,
-sport, dport, icmp_type, smac, dmac, est (bool). For each probe the kernel's verdict is printed:
+  sender.py PROBES.jsonl --nodes NAME=NETNS_PATH,... [--wait S]
+Runs in the namespace of the node's host (fwgen's tables loaded there, observer table
+inet simobs too); every other node is a namespace whose eth0 is a port of the host's bridge.
+Each line of PROBES is a JSON object: id (1..65535), src, dst (a node NAME or "host"),
+family 4|6, proto (number), saddr, daddr, sport, dport, icmp_type, icmp_code, smac, dmac, est
+(bool). For each probe the kernel's verdict is printed:
   RES <id> ACCEPT|REJECT|DROP
   ACCEPT  the packet reached the destination: its eth0 (AF_PACKET, incoming) for a port node,
           the input hook after fwgen's chains for the host (nft set inet simobs seen4/seen6)
@@ -29,7 +35,6 @@ import time
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
-PORT_NODES = ["outside", "vm100", "vm101", "vm102", "ct200"]
 MAGIC = b"FWSM"
 
 
@@ -142,7 +147,7 @@ def ct_new(nl, seq, p):
     attrs = nla(1 | NLA_F_NESTED, tuple_attr(fam, s, d, proto, p["sport"], p["dport"], icmp))
     attrs += nla(2 | NLA_F_NESTED, tuple_attr(fam, d, s, proto, p["dport"], p["sport"],
                                              icmp_r if icmp else None))
-    attrs += nla(3, struct.pack("!I", 0x2 | 0x4))  # SEEN_REPLY | ASSURED
+    attrs += nla(3, struct.pack("!I", 0x2 | 0x4 | 0x8))  # SEEN_REPLY | ASSURED | CONFIRMED
     attrs += nla(7, struct.pack("!I", 600))  # timeout
     if proto == 6:
         attrs += nla(4 | NLA_F_NESTED, nla(1 | NLA_F_NESTED, nla(1, struct.pack("B", 3))))
@@ -200,16 +205,13 @@ def parse_frame(frame):
 def main():
     args = sys.argv[1:]
     path = args[0]
-    prefix = args[args.index("--prefix") + 1] if "--prefix" in args else "fwlab-"
+    nodes = dict(kv.split("=", 1) for kv in args[args.index("--nodes") + 1].split(","))
     wait = float(args[args.index("--wait") + 1]) if "--wait" in args else 1.5
     probes = [json.loads(l) for l in open(path) if l.strip()]
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
 
     caps, sends = {}, {}
-    for n in PORT_NODES:
-        ns = "/run/netns/" + prefix + n
-        if not os.path.exists(ns):
-            continue
+    for n, ns in nodes.items():
         setns(ns)
         c = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
         c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
@@ -304,3 +306,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+`;
