@@ -83,9 +83,10 @@ function render(root) {
       ...(g.group ? ['GROUP web'] : []),
       'IN ACCEPT -source +trusted -p tcp -dport 5000',
     ];
+    const body = [...rules, ...g.rules].join('\n');
     put(
       `firewall/${g.vmid}.fw`,
-      `[OPTIONS]\n${opts.join('\n')}\n\n${ipsets.join('\n')}\n[RULES]\n${[...rules, ...g.rules].join('\n')}\n`,
+      `[OPTIONS]\n${opts.join('\n')}\n\n${ipsets.join('\n')}\n[RULES]\n${body}\n`,
     );
   }
 }
