@@ -12,7 +12,6 @@ import {
   type KernelSetting,
   type KernelSettingsIo,
 } from './kernel-settings.js';
-import { emitText } from '../nft/emit-text.js';
 import type * as nft from '../nft/model.js';
 import { planIncremental, planSummary, type IncrementalPlan } from './diff-model.js';
 import { releaseFwbrFlag, type FlagPaths } from './fwbr-flag.js';
@@ -279,6 +278,8 @@ async function incrementalUpdate(
   if (snap === null) return 'no snapshot of the last apply';
   const plan = planIncremental(snap, model, next);
   if (typeof plan === 'string') return plan;
+  // Loaded here, not at the top: the no-op tick never needs the emitter.
+  const { emitText } = await import('../nft/emit-text.js');
   const text = emitText(plan.script);
   // nft's cost grows with what it parses: an update as large as the script is no gain.
   if (text.length >= full.length) return 'the update is not smaller than the full script';

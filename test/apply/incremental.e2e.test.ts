@@ -17,12 +17,12 @@ import { HERE } from './helpers.js';
 
 const ROOT = path.resolve(HERE, '..', '..');
 const lab = labAvailable();
-const STEPS = 24;
+const STEPS = 16;
 
 describe.runIf(lab.ok || labRequired())('incremental apply (kernel lab)', () => {
   it(
     'random edits: incremental tables list as a full load of the same tree does',
-    { timeout: 1_800_000 },
+    { timeout: 2_700_000 },
     async () => {
       if (!lab.ok) throw new Error(`CI=true but the kernel lab is unavailable: ${lab.reason}`);
       if (!existsSync(path.join(ROOT, 'build', 'bundle', 'fwgen.js')))
@@ -37,7 +37,7 @@ describe.runIf(lab.ok || labRequired())('incremental apply (kernel lab)', () => 
             ? await execa('node', argv, { reject: false, all: true })
             : await execa(
                 KERNEL_LAB,
-                ['--share', work, '--timeout', '1500', '--', 'node', ...argv],
+                ['--share', work, '--timeout', '2400', '--', 'node', ...argv],
                 { reject: false, all: true, cwd: ROOT },
               );
         const out = String(r.all ?? '');
