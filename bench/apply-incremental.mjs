@@ -66,8 +66,15 @@ function measure() {
   const ns = `fwgen-bench-incr-${process.pid}`;
   execFileSync('ip', ['netns', 'add', ns]);
   try {
+    // A shell wrapper (node start-up would dominate the small calls); node only to proxy scripts.
     const nft = path.join(tmp, 'nft');
-    writeFileSync(nft, nftWrapper(ns));
+    const proxy = path.join(tmp, 'nft-proxy.mjs');
+    writeFileSync(proxy, nftWrapper(ns));
+    writeFileSync(
+      nft,
+      `#!/bin/sh\n${real ? '' : `case " $* " in *" -f "*) exec node ${proxy} "$@";; esac\n`}` +
+        `exec ip netns exec ${ns} nft "$@"\n`,
+    );
     chmodSync(nft, 0o755);
     // One tree of N + 100 guests; the last 100 are set aside until the churn.
     const root = path.join(tmp, 'pve');
@@ -172,7 +179,9 @@ process.exit(r.status ?? 1);
 
 function report(r, where) {
   const s = (x) => `${(x.ms / 1000).toFixed(2)} s`;
-  const sent = (x) => `${x.mode}, ${x.commands} commands, ${(x.bytes / 1024).toFixed(0)} KiB`;
+  const why = (x) => (x.mode === 'full' && /full replace/.test(x.log ?? '') ? `: ${x.log}` : '');
+  const sent = (x) =>
+    `${x.mode}, ${x.commands} commands, ${(x.bytes / 1024).toFixed(0)} KiB${why(x)}`;
   const lines = [
     `first apply (full):        ${s(r.initial)}  (${sent(r.initial)})`,
     `one-guest change:          ${s(r.oneGuest)}  (${sent(r.oneGuest)})`,
