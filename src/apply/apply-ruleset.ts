@@ -12,7 +12,6 @@ import {
   type KernelSetting,
   type KernelSettingsIo,
 } from './kernel-settings.js';
-import { emitText } from '../nft/emit-text.js';
 import type * as nft from '../nft/model.js';
 import { planIncremental, planSummary, type IncrementalPlan } from './diff-model.js';
 import { releaseFwbrFlag, type FlagPaths } from './fwbr-flag.js';
@@ -239,6 +238,34 @@ function stateRecorder(
   };
 }
 
+/**
+ * For `fwgen diff` and `apply --dry-run`: one line saying how apply would load `compiled` now
+ * (an incremental update and its size, or the full script and why), or null when it would load
+ * nothing or nothing is known of the last apply. Reads the state and lists the tables; no lock.
+ */
+export async function previewLoad(
+  compiled: Compiled,
+  opts: NftOptions & { stateDir: string },
+): Promise<string | null> {
+  const prev = await readState(opts.stateDir);
+  if (compiled.script === undefined || !compiled.model || prev?.configDigest == null) return null;
+  const configDigest = digestText(compiled.script);
+  const kernel = await ownTablesDigest(opts);
+  if (kernel !== prev.kernelDigest)
+    return 'apply would load the full script (kernel tables differ from the last apply)';
+  if (configDigest === prev.configDigest) return null;
+  const next = snapshotModel(compiled.model, configDigest);
+  if (next === null) return null;
+  const update = await incrementalUpdate(prev.configDigest, compiled.model, next, compiled.script, {
+    ...opts,
+    log: () => undefined,
+  });
+  return typeof update === 'string'
+    ? `apply would load the full script (${update})`
+    : `apply would send an incremental update: ${planSummary(update.plan)}, ` +
+        `${update.text.length} bytes instead of ${compiled.script.length}`;
+}
+
 /** The incremental update from the last apply's snapshot and its text, or why there is none. */
 async function incrementalUpdate(
   prevDigest: string,
@@ -251,6 +278,8 @@ async function incrementalUpdate(
   if (snap === null) return 'no snapshot of the last apply';
   const plan = planIncremental(snap, model, next);
   if (typeof plan === 'string') return plan;
+  // Loaded here, not at the top: the no-op tick never needs the emitter.
+  const { emitText } = await import('../nft/emit-text.js');
   const text = emitText(plan.script);
   // nft's cost grows with what it parses: an update as large as the script is no gain.
   if (text.length >= full.length) return 'the update is not smaller than the full script';

@@ -113,7 +113,7 @@ function diffTable(
     if (d === null) continue;
     if (sb.merge) {
       // auto-merge: nft merged adjacent elements on load, so the kernel's elements are not the
-      // model's; refill the set whole (flush + add in one transaction: nft-facts fact 6).
+      // model's (`192.0.2.0/25, 192.0.2.128/25` lists as `192.0.2.0/24`); refill the set whole.
       dropElements.push({ kind: 'flush-set', table: ref, name: set.name });
       addElements.push({ kind: 'add-element', table: ref, set: set.name, elements: set.elements });
       continue;

@@ -182,10 +182,11 @@ async function runApply(opts: ApplyFlags, io: Io): Promise<number> {
     }
     if (preview.note) log(`note: ${preview.note}`);
     const settings = await plannedSettings(compiled.settings, io);
+    const load = await apply.previewLoad(compiled, { ...nft, stateDir: stateDir(io.env) });
     io.stdout(
       preview.diff === '' && settings.length === 0
         ? 'no changes\n'
-        : preview.diff + settings.join(''),
+        : preview.diff + settings.join('') + (load === null ? '' : `${load}\n`),
     );
     return EXIT.ok;
   }

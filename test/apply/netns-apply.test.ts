@@ -232,6 +232,9 @@ exec '${inner}' "$@"
       expect.stringMatching(/^-\t+tcp dport 8006 accept/),
       expect.stringMatching(/^\+\t+tcp dport 8007 accept/),
     ]);
+    expect(r.stdout).toMatch(
+      /\napply would send an incremental update: .* bytes instead of \d+\n$/,
+    );
     expect(await ruleset()).toBe(before);
   });
 });
