@@ -6,7 +6,7 @@ import { Diagnostics } from './diag/diagnostic.js';
 import { sourceFile, type SourceFile } from './diag/span.js';
 import type { FileReader } from './load/file-reader.js';
 import { LoadError, readSource } from './load/load-tree.js';
-import { loadSdn } from './load/parse-sdn.js';
+import { loadSdn, parseSdn } from './load/parse-sdn.js';
 import type { FileScope } from './resolve/input.js';
 import { checkFile } from './resolve/resolve-config.js';
 import type * as ast from './syntax/ast.js';
@@ -18,24 +18,32 @@ export const CHECK_SCOPES = ['cluster', 'host', 'guest', 'vnet', 'qemu', 'lxc'] 
 export type CheckScope = (typeof CHECK_SCOPES)[number];
 
 type CheckTarget =
-  { kind: 'fw'; scope: FileScope } | { kind: 'conf'; type: 'qemu' | 'lxc' } | { kind: 'corosync' };
+  | { kind: 'fw'; scope: FileScope }
+  | { kind: 'conf'; type: 'qemu' | 'lxc' }
+  | { kind: 'corosync' }
+  /** SDN files, known by name only (like corosync.conf): the running config or the IPAM state. */
+  | { kind: 'sdn'; file: 'config' | 'ipam' };
 
 /** What a file is: `scope` when given, else its name; undefined when the name does not tell. */
 export function checkTarget(file: string, scope: CheckScope | undefined): CheckTarget | undefined {
   const s = scope ?? scopeFromName(file);
   if (s === undefined) return undefined;
   if (s === 'corosync') return { kind: 'corosync' };
+  if (s === 'sdn-config' || s === 'ipam')
+    return { kind: 'sdn', file: s === 'ipam' ? 'ipam' : 'config' };
   if (s === 'qemu' || s === 'lxc') return { kind: 'conf', type: s };
   return { kind: 'fw', scope: s };
 }
 
-function scopeFromName(file: string): CheckScope | 'corosync' | undefined {
+function scopeFromName(file: string): CheckScope | 'corosync' | 'sdn-config' | 'ipam' | undefined {
   if (file === '-') return undefined;
   const p = file.split(path.sep).join('/');
   const base = path.posix.basename(p);
   if (base === 'cluster.fw') return 'cluster';
   if (base === 'host.fw') return 'host';
   if (base === 'corosync.conf') return 'corosync';
+  if (base === '.running-config') return 'sdn-config';
+  if (base === 'pve-ipam-state.json' || base === 'ipam.db') return 'ipam';
   if (/(^|\/)sdn\/firewall\/[^/]+\.fw$/.test(p)) return 'vnet';
   if (/^\d+\.fw$/.test(base)) return 'guest';
   // libvirt inventory: /etc/fwgen/guests/<domain>.fw
@@ -60,6 +68,8 @@ export async function checkFiles(
     const file = await readSource(name, reader);
     if (target.kind === 'conf') parseGuestConf(file, target.type, diags);
     else if (target.kind === 'corosync') parseCorosyncConf(file, diags);
+    else if (target.kind === 'sdn')
+      parseSdn(target.file === 'config' ? file : null, target.file === 'ipam' ? file : null, diags);
     else {
       const ast = parseFile(file, diags);
       const isCluster =

@@ -53,7 +53,7 @@ function codesIn(output: string): string[] {
   ].sort();
 }
 
-/** The files of a tree `fwgen check` reads: .fw files, guest configs, corosync.conf. */
+/** The files of a tree `fwgen check` reads: .fw files, guest configs, corosync.conf, SDN files. */
 function checkableFiles(dir: string): string[] {
   return filesUnder(dir)
     .filter(
@@ -61,6 +61,7 @@ function checkableFiles(dir: string): string[] {
         /^firewall\/[^/]+\.fw$/.test(f) ||
         /^nodes\/[^/]+\/host\.fw$/.test(f) ||
         /^sdn\/firewall\/[^/]+\.fw$/.test(f) ||
+        /^sdn\/(\.running-config|pve-ipam-state\.json)$/.test(f) ||
         /^nodes\/[^/]+\/(qemu-server|lxc)\/\d+\.conf$/.test(f) ||
         f === 'corosync.conf',
     )

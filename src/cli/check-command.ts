@@ -8,7 +8,8 @@ import { summary } from './print.js';
 const CHECK_HELP = `
 Scopes come from the file name unless --scope is given: cluster.fw → cluster, host.fw → host,
 <vmid>.fw → guest, sdn/firewall/*.fw → vnet, qemu-server/*.conf → qemu, lxc/*.conf → lxc,
-corosync.conf → corosync. '-' reads standard input and needs --scope.
+corosync.conf → corosync, sdn/.running-config and pve-ipam-state.json (ipam.db) → SDN.
+'-' reads standard input and needs --scope.
 
 Output (stdout): the diagnostics, compiler style (path:line:col: severity: message [code]),
 then one summary line such as '2 errors, 1 warning'; nothing at all when the files are clean.

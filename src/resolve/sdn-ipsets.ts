@@ -17,8 +17,9 @@ export type SdnLookup =
 
 type VnetSetKind = 'all' | 'gateway' | 'no-gateway' | 'dhcp';
 
-const VNET_SET = /^([A-Za-z][A-Za-z0-9]*)-(all|gateway|no-gateway|dhcp)$/;
-const IPAM_SET = /^guest-ipam-(\d+)$/;
+// Case-insensitive, as fwgen matches every ipset name (docs/decisions.md).
+const VNET_SET = /^([A-Za-z][A-Za-z0-9]*)-(all|gateway|no-gateway|dhcp)$/i;
+const IPAM_SET = /^guest-ipam-(\d+)$/i;
 
 /** Whether SDN could define a set of this name (to judge unscoped names without SDN data). */
 export function looksLikeSdnSet(name: string): boolean {
@@ -47,7 +48,7 @@ export function sdnIpSet(name: string, inv: SdnInventory): SdnLookup {
             : `no VNet '${m[1]}' in ${inv.configPath}`,
     };
   }
-  return vnetSet(vnet, m[2] as VnetSetKind);
+  return vnetSet(vnet, m[2]!.toLowerCase() as VnetSetKind);
 }
 
 /** VNet names are case-sensitive in Proxmox VE; a reference that differs only in case still

@@ -4,6 +4,7 @@ import { Diagnostics } from '../../src/diag/diagnostic.js';
 import { renderAll } from '../../src/diag/render.js';
 import type { FileReader } from '../../src/load/file-reader.js';
 import { parseJson } from '../../src/load/parse-json.js';
+import { checkFiles, checkTarget } from '../../src/check.js';
 import { loadSdn, parseSdn } from '../../src/load/parse-sdn.js';
 
 const CONFIG = JSON.stringify({
@@ -295,5 +296,33 @@ describe('parseSdn never throws', () => {
       fc.property(config, config, (a, b) => run(a, b)),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('fwgen check on SDN files', () => {
+  it('knows them by name and reports their errors', async () => {
+    const files: Record<string, string> = {
+      'pve/sdn/.running-config': '{"vnets": {"ids": {"a": {"zone": "z"},}}}',
+      'pve/priv/ipam.db': '{"zones": []}',
+    };
+    const reader: FileReader = {
+      readFile: async (p) => files[p] ?? '',
+      readStdin: async () => '',
+      glob: async () => [],
+      isDirectory: async () => true,
+    };
+    const targets = Object.keys(files).map((name) => ({
+      name,
+      target: checkTarget(name, undefined)!,
+    }));
+    expect(targets.map((t) => t.target)).toEqual([
+      { kind: 'sdn', file: 'config' },
+      { kind: 'sdn', file: 'ipam' },
+    ]);
+    const d = await checkFiles(targets, undefined, reader);
+    expect(d.sorted().map((x) => `${x.span?.file.path}: ${x.message}`)).toEqual([
+      "pve/priv/ipam.db: 'zones' must be a JSON object",
+      "pve/sdn/.running-config: invalid JSON: a comma before '}' is not allowed in JSON",
+    ]);
   });
 });

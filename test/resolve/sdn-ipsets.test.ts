@@ -108,6 +108,8 @@ describe('+sdn/<vnet>-… sets', () => {
 
   it('a VNet name that differs only in case still finds its VNet', () => {
     expect(setOf('+sdn/WEB-all').set?.key).toBe('sdn/web-all');
+    expect(setOf('+sdn/Web-No-Gateway').set?.key).toBe('sdn/web-no-gateway');
+    expect(setOf('+sdn/Guest-IPAM-100').set?.key).toBe('sdn/guest-ipam-100');
   });
 });
 
