@@ -123,6 +123,11 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
     const ctlNoMark = s.ruleset('ctl-nomark.nft', noMark);
     const ctlNoClear = s.ruleset('ctl-noclear.nft', noClear);
 
+    // fixtures/datacenter gained a forward chain and the bridged mark with this issue.
+    s.scenario(
+      'datacenter_load',
+      s.ruleset('datacenter.nft', readFileSync('fixtures/datacenter/expected.nft', 'utf8')),
+    );
     for (const { pl, brnf, p } of routed.filter((b) => b.pl === 'direct')) {
       s.scenario(`${p}load`, fwd, { brnf, plumbing: pl });
       routedBlock(p);
@@ -162,6 +167,10 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
 
   it('runs on a kernel with meta ibrname and bridge conntrack', () => {
     expect(r.features).toMatchObject({ bridge_ct: true, ibrname: true });
+  });
+
+  it('the datacenter golden (FORWARD rule, bridged mark) loads', () => {
+    expect(r.get('datacenter_load'), r.out('datacenter_load').join('\n')).toBe('LOADED');
   });
 
   it('the JSON form of the ruleset is accepted by nft -j -c', () => {
