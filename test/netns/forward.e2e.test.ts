@@ -1,12 +1,13 @@
 // Issue 14 with real packets: host FORWARD rules and VNet firewalls (fixtures/forward). The lab
 // (test/netns/lab.sh) gets a routed network for these tests: namespace ${LAB_PREFIX}net2 at
 // 198.51.100.2 behind the node's eth1 (198.51.100.1), the node forwarding between eth1 and vmbr0.
-// Every namespace lives inside the lab (run-scenarios.sh); net2 is removed by the last exec of
-// each block. Routed traffic is judged by the host FORWARD rules and policy_forward in both
+// Every namespace lives inside the lab (run-scenarios.sh); net2 is removed by the exec that
+// built it. Routed traffic is judged by the host FORWARD rules and policy_forward in both
 // br_netfilter modes; bridged guest traffic is not judged by them a second time (the bridged
 // mark, vnet-chains.ts), also behind firewall bridges (fwbr), where a guest's own routed traffic
 // must still be judged. The VNet blocks load the same tree plus a VNet file for the lab bridge
-// (a VNet's bridge is named like the VNet; vmbr0.fw is vnet0.fw under that name).
+// (a VNet's bridge is named like the VNet; vmbr0.fw is vnet0.fw under that name), direct and
+// behind firewall bridges.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,11 +32,9 @@ const NET2 = '198.51.100.2';
 const routed = (['direct', 'fwbr'] as const).flatMap((pl: Plumbing) =>
   ([1, 0] as const).map((brnf) => ({ pl, brnf, p: `r_${pl}_b${brnf}_` })),
 );
-const vnet = ([1, 0] as const).map((brnf) => ({
-  pl: 'direct' as Plumbing,
-  brnf,
-  p: `v_b${brnf}_`,
-}));
+const vnet = (['direct', 'fwbr'] as const).flatMap((pl: Plumbing) =>
+  ([1, 0] as const).map((brnf) => ({ pl, brnf, p: `v_${pl}_b${brnf}_` })),
+);
 
 // One exec per block: a namespace that `ip netns add` creates inside `ip netns exec` is visible
 // in that exec's mount namespace only, so net2 is built, probed and removed by one shell.
@@ -123,15 +122,18 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
     const ctlNoMark = s.ruleset('ctl-nomark.nft', noMark);
     const ctlNoClear = s.ruleset('ctl-noclear.nft', noClear);
 
+    // fixtures/datacenter gained a forward chain and the bridged mark with this issue.
+    s.scenario(
+      'datacenter_load',
+      s.ruleset('datacenter.nft', readFileSync('fixtures/datacenter/expected.nft', 'utf8')),
+    );
     for (const { pl, brnf, p } of routed.filter((b) => b.pl === 'direct')) {
       s.scenario(`${p}load`, fwd, { brnf, plumbing: pl });
       routedBlock(p);
     }
     s.scenario('ctl_nomark_load', ctlNoMark, { brnf: 1, plumbing: 'direct' });
     s.probe('ctl_nomark_bridged', 'vm102', 'tcp', outside.ip4, 22);
-    for (const { pl, brnf, p } of vnet) {
-      s.scenario(`${p}load`, withVnet, { brnf, plumbing: pl });
-      if (brnf === 1) s.exec('json_check', 'host', `nft -j -c -f ${json}`);
+    const vnetBlock = (p: string): void => {
       s.probe(`${p}g2g22`, 'vm101', 'tcp', vm100.ip4, 22)
         .probe(`${p}g2g_group80`, 'vm101', 'tcp', vm100.ip4, 80)
         .probe(`${p}g2g_drop9001`, 'vm101', 'tcp', vm100.ip4, 9001)
@@ -145,10 +147,19 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
         .probe(`${p}host_in_policy8006`, 'outside', 'tcp', host.ip4, 8006)
         .probe(`${p}host_out9003`, 'host', 'tcp', outside.ip4, 9003)
         .probe(`${p}host_out_policy443`, 'host', 'tcp', outside.ip4, 443);
+    };
+    for (const { pl, brnf, p } of vnet.filter((b) => b.pl === 'direct')) {
+      s.scenario(`${p}load`, withVnet, { brnf, plumbing: pl });
+      if (brnf === 1) s.exec('json_check', 'host', `nft -j -c -f ${json}`);
+      vnetBlock(p);
     }
     for (const { pl, brnf, p } of routed.filter((b) => b.pl === 'fwbr')) {
       s.scenario(`${p}load`, fwd, { brnf, plumbing: pl });
       routedBlock(p);
+    }
+    for (const { pl, brnf, p } of vnet.filter((b) => b.pl === 'fwbr')) {
+      s.scenario(`${p}load`, withVnet, { brnf, plumbing: pl });
+      vnetBlock(p);
     }
     s.scenario('ctl_noclear_load', ctlNoClear, { brnf: 1, plumbing: 'fwbr' });
     s.exec('ctl_noclear_routed', 'host', routedExec([['vm100_out80', 'vm100', NET2, 80]]));
@@ -162,6 +173,10 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
 
   it('runs on a kernel with meta ibrname and bridge conntrack', () => {
     expect(r.features).toMatchObject({ bridge_ct: true, ibrname: true });
+  });
+
+  it('the datacenter golden (FORWARD rule, bridged mark) loads', () => {
+    expect(r.get('datacenter_load'), r.out('datacenter_load').join('\n')).toBe('LOADED');
   });
 
   it('the JSON form of the ruleset is accepted by nft -j -c', () => {
@@ -218,9 +233,9 @@ describe.skipIf(skip)('FORWARD rules and VNet firewalls, real packets', () => {
     expect(r.out('ctl_noclear_routed')).toContain('RESULT vm100_out80 OPEN');
   });
 
-  for (const { brnf, p } of vnet) {
+  for (const { pl, brnf, p } of vnet) {
     const res = (id: string) => r.get(`${p}${id}`);
-    describe(`VNet vmbr0, bridge-nf-call-iptables=${brnf}`, () => {
+    describe(`VNet vmbr0, ${pl}, bridge-nf-call-iptables=${brnf}`, () => {
       it('loads', () => expect(res('load')).toBe('LOADED'));
       it("guest to guest: the VNet's rules and group accept and drop", () => {
         expect(res('g2g22')).toBe('OPEN');
