@@ -30,12 +30,19 @@ const COUNT = Number(process.env.FWGEN_SIM_PROBES ?? 2000);
 const TREES = ['lab', 'datacenter', 'l2-ips'];
 const MODES = [0, 1] as const;
 
-// Observer on the host: which probes got past every input chain (fwgen's run at priority 0).
+// Observer on the host: which probes got past every input chain (fwgen's run at priority 0);
+// only packets with the probe's marker count (other packets may carry the same IP id).
 const OBSERVER = `table inet simobs {
   set seen4 { typeof ip id; flags dynamic; size 65535; }
   set seen6 { typeof ip6 flowlabel; flags dynamic; size 65535; }
   chain in {
     type filter hook input priority 1000; policy accept;
+    meta l4proto tcp @th,160,32 0x4657534d goto seen
+    meta l4proto udp @th,64,32 0x4657534d goto seen
+    meta l4proto { icmp, icmpv6 } @th,64,32 0x4657534d goto seen
+    meta l4proto { igmp, gre } @th,32,32 0x4657534d goto seen
+  }
+  chain seen {
     meta nfproto ipv4 add @seen4 { ip id }
     meta nfproto ipv6 add @seen6 { ip6 flowlabel }
   }
