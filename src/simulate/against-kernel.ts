@@ -77,7 +77,7 @@ export async function againstKernel(
     for (const a of host.addrs)
       hostBatch.push(`addr add ${a.addr}/${a.len} dev ${bridge}${a.family === 6 ? ' nodad' : ''}`);
     // answers to any source leave through the bridge, to the sender's MAC
-    hostBatch.push(`route replace default dev ${bridge}`, `-6 route replace default dev ${bridge}`);
+    hostBatch.push(`route replace default dev ${bridge}`, `route replace ::/0 dev ${bridge}`);
     const pkt = r.packet;
     if (r.from.kind === 'port')
       hostBatch.push(
