@@ -38,7 +38,7 @@ export async function againstKernel(
   ruleset: string,
   r: SimulateResult,
   host: HostAddrs,
-  topo: { plumbing: string; brNetfilter: boolean },
+  topo: { plumbing: string; brNetfilter: boolean; hostMac: string },
 ): Promise<KernelVerdict> {
   if (process.getuid?.() !== 0) throw new ZoneError('--against-kernel needs root');
   if (topo.plumbing !== 'direct')
@@ -52,7 +52,7 @@ export async function againstKernel(
     ports.push({ node: 'dst', port: r.to.port!, mac: r.to.mac ?? OUTSIDE.mac });
   if (ports.length === 2 && ports[0]!.port === ports[1]!.port)
     throw new ZoneError('--against-kernel needs two different ports');
-  const hostMac = '02:00:00:00:00:01';
+  const { hostMac } = topo;
   const nss = [`${P}host`, ...ports.map((p) => `${P}${p.node}`)];
   const dir = await mkdtemp(join(tmpdir(), 'fwgen-simulate-'));
   const sh = (script: string): Promise<unknown> => execa('sh', ['-ec', script], { cwd: dir });

@@ -273,7 +273,11 @@ export function zoneOf(n: LabNode): string {
   return `vmbr0/${LAB[n].port!}`;
 }
 
-export function simulateRequest(p: Probe, brNetfilter: boolean): SimulateRequest {
+export function simulateRequest(
+  p: Probe,
+  brNetfilter: boolean,
+  plumbing: 'direct' | 'fwbr' = 'direct',
+): SimulateRequest {
   return {
     from: zoneOf(p.src),
     to: zoneOf(p.dst),
@@ -288,6 +292,6 @@ export function simulateRequest(p: Probe, brNetfilter: boolean): SimulateRequest
     established: p.est,
     host: LAB_HOST,
     hostMac: LAB.host.mac,
-    topology: { brNetfilter },
+    topology: { brNetfilter, plumbing },
   };
 }
