@@ -137,6 +137,7 @@ async function runSimulate(opts: SimulateFlags, io: Io): Promise<number> {
     const k = await againstKernel(result.ruleset, r, host, {
       plumbing: opts.plumbing,
       brNetfilter: opts.brNetfilter === true,
+      hostMac: opts.hostMac ?? '02:00:00:00:00:01',
     }).catch((e: unknown) => {
       throw e instanceof sim.ZoneError ? new UsageError(e.message) : e;
     });

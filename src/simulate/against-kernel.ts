@@ -22,6 +22,12 @@ const OBSERVER = `table inet simobs {
   set seen6 { typeof ip6 flowlabel; flags dynamic; size 65535; }
   chain in {
     type filter hook input priority 1000; policy accept;
+    meta l4proto tcp @th,160,32 0x4657534d goto seen
+    meta l4proto udp @th,64,32 0x4657534d goto seen
+    meta l4proto { icmp, icmpv6 } @th,64,32 0x4657534d goto seen
+    meta l4proto { igmp, gre } @th,32,32 0x4657534d goto seen
+  }
+  chain seen {
     meta nfproto ipv4 add @seen4 { ip id }
     meta nfproto ipv6 add @seen6 { ip6 flowlabel }
   }
@@ -32,7 +38,7 @@ export async function againstKernel(
   ruleset: string,
   r: SimulateResult,
   host: HostAddrs,
-  topo: { plumbing: string; brNetfilter: boolean },
+  topo: { plumbing: string; brNetfilter: boolean; hostMac: string },
 ): Promise<KernelVerdict> {
   if (process.getuid?.() !== 0) throw new ZoneError('--against-kernel needs root');
   if (topo.plumbing !== 'direct')
@@ -46,7 +52,7 @@ export async function againstKernel(
     ports.push({ node: 'dst', port: r.to.port!, mac: r.to.mac ?? OUTSIDE.mac });
   if (ports.length === 2 && ports[0]!.port === ports[1]!.port)
     throw new ZoneError('--against-kernel needs two different ports');
-  const hostMac = '02:00:00:00:00:01';
+  const { hostMac } = topo;
   const nss = [`${P}host`, ...ports.map((p) => `${P}${p.node}`)];
   const dir = await mkdtemp(join(tmpdir(), 'fwgen-simulate-'));
   const sh = (script: string): Promise<unknown> => execa('sh', ['-ec', script], { cwd: dir });
@@ -71,7 +77,7 @@ export async function againstKernel(
     for (const a of host.addrs)
       hostBatch.push(`addr add ${a.addr}/${a.len} dev ${bridge}${a.family === 6 ? ' nodad' : ''}`);
     // answers to any source leave through the bridge, to the sender's MAC
-    hostBatch.push(`route replace default dev ${bridge}`, `-6 route replace default dev ${bridge}`);
+    hostBatch.push(`route replace default dev ${bridge}`, `route replace ::/0 dev ${bridge}`);
     const pkt = r.packet;
     if (r.from.kind === 'port')
       hostBatch.push(

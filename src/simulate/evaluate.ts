@@ -482,10 +482,9 @@ export function fibType(host: HostAddrs, family: 4 | 6, addr: string): string {
     if (h.family !== family) continue;
     const hn = ipNumber(h.addr)!.n;
     if (hn === a.n) return 'local';
-    if (family === 4 && h.len < 31) {
-      const [lo, hi] = prefixRange(4, hn, h.len);
-      if (a.n === hi || a.n === lo) return 'broadcast';
-    }
+    // the directed broadcast only: kernels since 5.x add no broadcast route for the network
+    // address itself
+    if (family === 4 && h.len < 31 && a.n === prefixRange(4, hn, h.len)[1]) return 'broadcast';
   }
   return 'unicast';
 }

@@ -79,6 +79,14 @@ def l4(p, src, dst):
     elif proto in (1, 58):
         body = struct.pack("!BBHHH", p["icmp_type"], p.get("icmp_code") or 0, 0, pid & 0xFFFF, 1)
         body += payload
+    elif proto == 2:
+        # an IGMP message of no known type, with a valid checksum: bridge snooping drops IGMP
+        # with a bad checksum, and reject answers nothing for a bad one (nf_reject_verify_csum)
+        body = struct.pack("!BBH", 0x99, 0, 0) + payload
+        return body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    elif proto == 47:
+        # GRE version 0 carrying transparent Ethernet bridging: conntrack tracks it as GRE
+        return struct.pack("!HH", 0, 0x6558) + payload
     else:
         return payload
     if proto == 1:
@@ -126,7 +134,10 @@ def tuple_attr(fam, src, dst, proto, sport, dport, icmp):
     if proto in (6, 17, 136, 132, 33):
         pr += nla(2, struct.pack("!H", sport)) + nla(3, struct.pack("!H", dport))
     elif proto in (1, 58) and icmp is not None:
-        pr += nla(4, struct.pack("!H", icmp[0])) + nla(5, struct.pack("B", icmp[1])) + nla(6, b"\0")
+        # CTA_PROTO_ICMP_ID/TYPE/CODE 4-6; the ICMPv6 ones are 7-9
+        a = 4 if proto == 1 else 7
+        pr += nla(a, struct.pack("!H", icmp[0])) + nla(a + 1, struct.pack("B", icmp[1]))
+        pr += nla(a + 2, b"\0")
     return nla(1 | NLA_F_NESTED, ip) + nla(2 | NLA_F_NESTED, pr)
 
 

@@ -226,9 +226,14 @@ export function generateProbes(script: nft.Script, count: number, seed: number):
     const est = estOk && chance(0.25);
     if (src === 'host' && (special(family, daddr) || dmac !== LAB[dst].mac)) continue;
 
+    // conntrack tuples must differ, or a later probe meets an earlier one's entry: addresses and
+    // ports for tcp/udp, addresses alone for protocols conntrack knows no ports of (ICMP has
+    // the probe's id)
     const key = hasPorts
       ? [family, proto, ...[`${saddr}#${sport}`, `${daddr}#${dport}`].sort()].join(' ')
-      : null;
+      : icmp === null
+        ? [family, proto, ...[saddr, daddr].sort()].join(' ')
+        : null;
     if (key !== null) {
       if (tuples.has(key)) continue;
       tuples.add(key);
@@ -268,7 +273,11 @@ export function zoneOf(n: LabNode): string {
   return `vmbr0/${LAB[n].port!}`;
 }
 
-export function simulateRequest(p: Probe, brNetfilter: boolean): SimulateRequest {
+export function simulateRequest(
+  p: Probe,
+  brNetfilter: boolean,
+  plumbing: 'direct' | 'fwbr' = 'direct',
+): SimulateRequest {
   return {
     from: zoneOf(p.src),
     to: zoneOf(p.dst),
@@ -283,6 +292,6 @@ export function simulateRequest(p: Probe, brNetfilter: boolean): SimulateRequest
     established: p.est,
     host: LAB_HOST,
     hostMac: LAB.host.mac,
-    topology: { brNetfilter },
+    topology: { brNetfilter, plumbing },
   };
 }
