@@ -153,7 +153,8 @@ async function applyLocked(
         ? head
         : typeof update === 'string'
           ? `${head}: full replace (${update})`
-          : `${head}: incremental, ${planSummary(update.plan)}, ${update.text.length} bytes`,
+          : `${head}: incremental, ${planSummary(update.plan)}, ` +
+            `${Buffer.byteLength(update.text)} bytes`,
   );
 
   let lastLoad: NonNullable<ApplyState['lastLoad']> = {

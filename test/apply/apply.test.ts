@@ -128,8 +128,14 @@ describe('fwgen apply', () => {
       '[OPTIONS]\nenable: 1\n\n[RULES]\nIN ACCEPT -p tcp -dport 8007\n',
     );
     const r = await fwgen(['apply', ...tree()], env);
-    expect(r.stdout).toMatch(/^applying changes/);
+    expect(r.stdout).toMatch(/^applying changes \(config \w+\): incremental, /);
+    // The fake refuses increments: a refused one changed nothing, so the full script is loaded.
+    expect(r.stdout).toContain(
+      'warning: incremental update refused (nft -c refused the ruleset: ' +
+        'Error: fake nft keeps whole tables only); loading the full ruleset\n',
+    );
     expect((await kernel()).inet_fwgen).toContain('tcp dport 8007 accept');
+    expect((await readJson(path.join(sb.state, 'state.json'))).lastLoad?.mode).toBe('full');
   });
 
   it.each([
