@@ -203,12 +203,12 @@ def parse_frame(frame):
         if flags & 0x04:
             seq, ack = struct.unpack("!II", l4b[4:12])
             return ("reject", (ack >> 4) if flags & 0x10 else (seq >> 4))
-    if proto == 1 and len(l4b) >= 8 + 20 and l4b[0] == 3:
-        inner = l4b[8:]
-        return ("reject", struct.unpack("!H", inner[4:6])[0])
-    if proto == 58 and len(l4b) >= 8 + 40 and l4b[0] == 1:
-        inner = l4b[8:]
-        return ("reject", struct.unpack("!I", inner[0:4])[0] & 0xFFFFF)
+    if (proto == 1 and l4b[:1] == b"\x03") or (proto == 58 and l4b[:1] == b"\x01"):
+        # an unreachable quoting one of our probes (its marker; ids of other packets collide)
+        j = l4b.find(MAGIC, 8)
+        if j >= 0 and len(l4b) >= j + 8:
+            return ("reject", struct.unpack("!I", l4b[j + 4:j + 8])[0])
+        return None
     if i >= 0 and len(frame) >= i + 8:
         return ("probe", struct.unpack("!I", frame[i + 4:i + 8])[0])
     return None
