@@ -204,11 +204,11 @@ def parse_frame(frame):
             seq, ack = struct.unpack("!II", l4b[4:12])
             return ("reject", (ack >> 4) if flags & 0x10 else (seq >> 4))
     if (proto == 1 and l4b[:1] == b"\x03") or (proto == 58 and l4b[:1] == b"\x01"):
-        # an unreachable quoting one of our probes (its marker; ids of other packets collide)
+        # an unreachable quoting one of our probes: the marker behind the quoted IP header (ids
+        # of other packets collide); right behind the ICMP header it is a probe of that type
         j = l4b.find(MAGIC, 8)
-        if j >= 0 and len(l4b) >= j + 8:
+        if j >= 8 + (20 if proto == 1 else 40) and len(l4b) >= j + 8:
             return ("reject", struct.unpack("!I", l4b[j + 4:j + 8])[0])
-        return None
     if i >= 0 and len(frame) >= i + 8:
         return ("probe", struct.unpack("!I", frame[i + 4:i + 8])[0])
     return None
