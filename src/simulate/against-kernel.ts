@@ -137,6 +137,8 @@ export async function againstKernel(
         'probe.jsonl',
         '--nodes',
         nodes,
+        '--host-dev',
+        bridge,
         '--wait',
         '1',
       ],

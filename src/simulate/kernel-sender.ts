@@ -5,7 +5,7 @@
 export const SENDER_PY = String.raw`#!/usr/bin/python3
 """Probes for fwgen simulate sent as real packets: one process sends a whole batch.
 
-  sender.py PROBES.jsonl --nodes NAME=NETNS_PATH,... [--wait S]
+  sender.py PROBES.jsonl --nodes NAME=NETNS_PATH,... [--host-dev BRIDGE] [--wait S]
 Runs in the namespace of the node's host (fwgen's tables loaded there, observer table
 inet simobs too); every other node is a namespace whose eth0 is a port of the host's bridge.
 Each line of PROBES is a JSON object: id (1..65535), src, dst (a node NAME or "host"),
@@ -15,7 +15,8 @@ family 4|6, proto (number), saddr, daddr, sport, dport, icmp_type, icmp_code, sm
   ACCEPT  the packet reached the destination: its eth0 (AF_PACKET, incoming) for a port node,
           the input hook after fwgen's chains for the host (nft set inet simobs seen4/seen6)
   REJECT  not arrived, but a TCP RST or ICMP(v6) destination-unreachable about it was seen at
-          any port node (nft reject answers on the input port; the host routes its answer)
+          any port node or on the host's bridge (nft reject answers on the input port; the host
+          routes its answer)
   DROP    neither
 Frames from port nodes are hand-made (AF_PACKET on eth0 of the source namespace); the host
 sends through raw IP sockets (its output hook runs). Every probe carries its id: IPv4 id / IPv6
@@ -202,12 +203,12 @@ def parse_frame(frame):
         if flags & 0x04:
             seq, ack = struct.unpack("!II", l4b[4:12])
             return ("reject", (ack >> 4) if flags & 0x10 else (seq >> 4))
-    if proto == 1 and len(l4b) >= 8 + 20 and l4b[0] == 3:
-        inner = l4b[8:]
-        return ("reject", struct.unpack("!H", inner[4:6])[0])
-    if proto == 58 and len(l4b) >= 8 + 40 and l4b[0] == 1:
-        inner = l4b[8:]
-        return ("reject", struct.unpack("!I", inner[0:4])[0] & 0xFFFFF)
+    if (proto == 1 and l4b[:1] == b"\x03") or (proto == 58 and l4b[:1] == b"\x01"):
+        # an unreachable quoting one of our probes: the marker behind the quoted IP header (ids
+        # of other packets collide); right behind the ICMP header it is a probe of that type
+        j = l4b.find(MAGIC, 8)
+        if j >= 8 + (20 if proto == 1 else 40) and len(l4b) >= j + 8:
+            return ("reject", struct.unpack("!I", l4b[j + 4:j + 8])[0])
     if i >= 0 and len(frame) >= i + 8:
         return ("probe", struct.unpack("!I", frame[i + 4:i + 8])[0])
     return None
@@ -234,6 +235,17 @@ def main():
         sends[n] = s
     if _libc.setns(home, CLONE_NEWNET) != 0:
         raise OSError("setns home")
+    # answers to the host's own probes (a reject in a firewall bridge's prerouting) come back
+    # to the host: capture them on its bridge too
+    hostdev = args[args.index("--host-dev") + 1] if "--host-dev" in args else "vmbr0"
+    try:
+        c = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+        c.bind((hostdev, 0))
+        c.setblocking(False)
+        caps[c.fileno()] = ("host", c)
+    except OSError as e:
+        sys.stderr.write("no capture on %s: %s\n" % (hostdev, e))
     raw4 = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     raw6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
     nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER

@@ -1,4 +1,4 @@
-// simulate: a described packet (pve-firewall's simulate options, SPEC f.1, plus IPv6, ICMP and
+// simulate: a described packet (pve-firewall's simulate options plus IPv6, ICMP and
 // MACs) → the packet with every default filled in, its path through the compiled ruleset and the
 // verdict. Works on the nft model generateRuleset returns, never on the config. No I/O.
 import { findProtocol } from '../data/protocols.js';

@@ -1,4 +1,4 @@
-// Zones of `fwgen simulate` (pve-firewall's, SPEC f.1, plus NIC selection) → endpoints, and the
+// Zones of `fwgen simulate` (pve-firewall's, plus NIC selection) → endpoints, and the
 // hooks a packet between two endpoints passes on a Proxmox node: bridge hooks on each bridge it
 // crosses (with the fwbr plumbing: the guest's firewall bridge, then vmbr0), IP hooks for the host.
 // No I/O; unknown zones are ZoneError (a usage error for the CLI).
