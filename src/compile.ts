@@ -77,7 +77,11 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     settings: kernelSettings(config),
   });
   if (withheld()) return done();
-  const { script, warnings } = generateRuleset(config, { serviceBridges: options.serviceBridges });
+  const { script, warnings, streamed } = generateRuleset(config, {
+    serviceBridges: options.serviceBridges,
+    // Text: guest chains are written out as they are built (peak memory at 10,000 guests).
+    streamGuestChains: options.format === 'nft',
+  });
   for (const w of warnings)
     diags.warning(
       w.code,
@@ -86,7 +90,10 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     );
   if (withheld()) return done();
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
-  const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
+  const ruleset =
+    options.format === 'json'
+      ? emitJson(script)
+      : emitText(script, { chainText: streamed && ((t, c) => streamed.text(t, c)) });
   return done(ruleset);
 }
 
@@ -109,12 +116,7 @@ function parseSources(
   diags: Diagnostics,
 ): ResolveInput {
   const parse = (f: SourceFile | null): ast.ConfigFile | null => (f ? parseFile(f, diags) : null);
-  const guests: GuestInput[] = sources.guests.map((g) => ({
-    vmid: g.vmid,
-    type: g.type,
-    conf: 'conf' in g ? parseGuestConf(g.conf, g.type, diags) : domainConf(g),
-    fw: parse(g.fw),
-  }));
+  const guests = lazyGuestFiles(sources, diags);
   return {
     cluster: parse(sources.cluster),
     host: parse(sources.host),
@@ -124,6 +126,37 @@ function parseSources(
     localNetwork: options.localNetwork,
     now: options.now,
   };
+}
+
+/**
+ * The guests, each `.fw` parsed when the resolver reads it: the resolver takes one guest at a time,
+ * so only that guest's syntax tree is alive, not 10,000 of them (they were compile's peak memory
+ * with the resolver's output, docs/decisions.md). The last tree is kept for the resolver's next
+ * read of the same guest; a later read parses again, its diagnostics already reported. Guest
+ * configs are parsed up front: they are small, and a guest without a .fw still has its config
+ * checked.
+ */
+function lazyGuestFiles(sources: CompileSources, diags: Diagnostics): GuestInput[] {
+  let last: { file: SourceFile; tree: ast.ConfigFile } | null = null;
+  const reported = new WeakSet<SourceFile>();
+  const parsed = (file: SourceFile): ast.ConfigFile => {
+    if (last?.file !== file) {
+      last = { file, tree: parseFile(file, reported.has(file) ? new Diagnostics() : diags) };
+      reported.add(file);
+    }
+    return last.tree;
+  };
+  return sources.guests.map((g) => {
+    const file = g.fw;
+    return {
+      vmid: g.vmid,
+      type: g.type,
+      conf: 'conf' in g ? parseGuestConf(g.conf, g.type, diags) : domainConf(g),
+      get fw(): ast.ConfigFile | null {
+        return file === null ? null : parsed(file);
+      },
+    };
+  });
 }
 
 /** Parsed once by load (local-network detection needs it first); its diagnostics join here. */

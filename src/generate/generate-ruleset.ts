@@ -11,6 +11,7 @@ import { addLibvirtServices } from './libvirt-services.js';
 import { DEFAULT_TABLE_NAME } from './names.js';
 import { withPreroutingProtections } from './prerouting-protections.js';
 import { reachability } from './reachability.js';
+import { StreamedChains } from './streamed-chains.js';
 import type { GenerateWarning, WarningSink } from './warning.js';
 
 export type { GenerateWarning } from './warning.js';
@@ -30,6 +31,10 @@ export interface GenerateOptions {
   /** libvirt bridges whose guests may reach libvirt's dnsmasq (libvirt-services.ts); default
    * none. */
   serviceBridges?: readonly string[];
+  /** Write the guest chains to text as they are built, so that a large table's model is never
+   * alive all at once (streamed-chains.ts); the result's `streamed` then holds their text, and
+   * emitText needs it. For `nft -f` text only. */
+  streamGuestChains?: boolean;
 }
 
 export interface GenerateResult {
@@ -37,6 +42,9 @@ export interface GenerateResult {
   /** What the generator worked around (skipped rules, inbound REJECT carried out as DROP…), in
    * generation order (deterministic). */
   warnings: GenerateWarning[];
+  /** With `streamGuestChains`: the guest chains' text; the script's bridge table holds stand-ins
+   * for them (their references only), which emitText replaces by this text. */
+  streamed?: StreamedChains;
 }
 
 export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): GenerateResult {
@@ -63,6 +71,7 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
         warn,
       )
     : null;
+  const streamed = opts.streamGuestChains ? new StreamedChains() : undefined;
   const guestsBuilt = guestTable(
     config,
     {
@@ -71,6 +80,7 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
       postroutingPriority: opts.postroutingPriority ?? -150,
     },
     warn,
+    streamed && ((chains) => streamed.add(chains)),
   );
   // Reachability runs on the table as built; hoisting only renames set lookups.
   if (guestsBuilt !== null) reachability(guestsBuilt);
@@ -78,7 +88,7 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
   // After hoisting: the allowances' bridge lists stay inline, as they always were.
   if (hostBuilt !== null && opts.serviceBridges?.length)
     addLibvirtServices(hostBuilt.serviceAnchor, opts.serviceBridges);
-  const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt);
+  const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt, streamed?.lists);
   // SYN-flood meter and conntrack helpers: in both tables, even when host `enable` is off or no
   // guest is filtered (prerouting-protections.ts).
   replace(inetRef, withPreroutingProtections(host, { family: 'inet', name }, config.host.options));
@@ -86,5 +96,5 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
     bridgeRef,
     withPreroutingProtections(guests, { family: 'bridge', name }, config.host.options),
   );
-  return { script: { commands }, warnings };
+  return { script: { commands }, warnings, ...(streamed ? { streamed } : {}) };
 }

@@ -14,16 +14,32 @@ function needsInterval(elements: nft.Value[]): boolean {
   return elements.some((e) => e.kind === 'prefix' || e.kind === 'range');
 }
 
-interface Candidate {
+/** One distinct list of a table: its key type, elements, how many rules use it, and the name of
+ * its set once hoisted. */
+export interface Candidate {
   type: nft.KeyType;
   elements: nft.Value[];
   uses: number;
   name?: string;
 }
 
+/** A match's anonymous set as a hoisting candidate (key and type); null when it stays anonymous. */
+export function candidateKey(stmt: nft.Stmt): { key: string; type: nft.KeyType } | null {
+  if (stmt.kind !== 'match' || stmt.right.kind !== 'set') return null;
+  const type = setKeyType(stmt.left);
+  // Element order is part of the key: the generator writes lists in a deterministic order, and
+  // two rules with the same list in a different order just get two sets.
+  return type === null ? null : { key: `${type} ${elementsKey(stmt.right.elements)}`, type };
+}
+
 /** Hoists the shared lists of `table` in place (it was just built, nobody else holds it) and
- * returns it. Deterministic: sets are numbered per key type in order of first use. */
-export function hoistSharedSets(table: nft.Table): nft.Table {
+ * returns it. Deterministic: sets are numbered per key type in order of first use. `streamed`:
+ * the lists of chains that follow the table's own and were already written out
+ * (streamed-chains.ts), in order of first use; each gets its `name` when hoisted. */
+export function hoistSharedSets(
+  table: nft.Table,
+  streamed?: ReadonlyMap<string, Candidate>,
+): nft.Table {
   // Pass 1: one candidate per distinct (type, elements); `byStmt` remembers the candidate of each
   // set-carrying match statement, so pass 2 needs no second key computation.
   const candidates = new Map<string, Candidate>();
@@ -36,15 +52,12 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
         // needs its key computed once.
         let c = byStmt.get(stmt);
         if (c === undefined) {
-          const type = setKeyType(stmt.left);
-          if (type === null) c = null;
+          const k = candidateKey(stmt);
+          if (k === null) c = null;
           else {
-            // Element order is part of the key: the generator writes lists in a deterministic
-            // order, and two rules with the same list in a different order just get two sets.
-            const key = `${type} ${elementsKey(stmt.right.elements)}`;
-            c = candidates.get(key) ?? null;
+            c = candidates.get(k.key) ?? null;
             if (c === null)
-              candidates.set(key, (c = { type, elements: stmt.right.elements, uses: 0 }));
+              candidates.set(k.key, (c = { type: k.type, elements: stmt.right.elements, uses: 0 }));
           }
           byStmt.set(stmt, c);
         }
@@ -52,11 +65,17 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
       }
     }
   }
+  // The streamed chains come after the table's own: their lists are first used after these.
+  for (const [key, s] of streamed ?? []) {
+    const c = candidates.get(key);
+    if (c === undefined) candidates.set(key, s);
+    else c.uses += s.uses;
+  }
 
   const taken = new Set([...table.sets.map((s) => s.name), ...table.maps.map((m) => m.name)]);
   const perType = new Map<nft.KeyType, number>();
   let hoisted = 0;
-  for (const c of candidates.values()) {
+  for (const [key, c] of candidates) {
     if (c.uses < 2) continue;
     let n = perType.get(c.type) ?? 0;
     let name = names.sharedSet(c.type, n);
@@ -65,6 +84,8 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
     taken.add(name);
     c.name = name;
     hoisted++;
+    const s = streamed?.get(key);
+    if (s !== undefined) s.name = name;
     const interval = needsInterval(c.elements);
     // auto-merge: an anonymous interval set merges overlapping elements itself; a named one
     // refuses them unless asked to, and the generator does not promise disjoint lists.

@@ -42,11 +42,41 @@ const MAP_ELEMENTS_PER_LINE = 4;
 
 /** The `nft -f` text for a script. Throws NftIdentifierError (generator bug) or NftNameError
  * (an interface name that cannot be written). */
-export function emitText(script: Script): string {
+export function emitText(script: Script, options: EmitTextOptions = {}): string {
   checkScript(script);
   const out = new GuardedLines(tableKeys(script));
-  for (const cmd of script.commands) commandLines(cmd, out);
+  for (const cmd of script.commands) commandLines(cmd, out, options);
   return out.finish();
+}
+
+export interface EmitTextOptions {
+  /** A chain's text made ahead of time (chainText), written in place of the chain: the generator
+   * streams a large table's guest chains to text as it builds them, so that their model is never
+   * alive all at once (src/generate/streamed-chains.ts). Undefined: the chain as the model has it. */
+  chainText?: (table: Table, chain: Chain) => string | undefined;
+}
+
+/**
+ * One chain's lines, `\n`-joined, as emitText writes them inside a table. `setText` may replace an
+ * anonymous set on the right of a match (the generator puts a placeholder there and fills in the
+ * list or a named set's `@name` once the whole table is known).
+ */
+export function chainText(chain: Chain, setText?: SetText): string {
+  const lines: string[] = [];
+  chainLines(chain, { push: (l) => lines.push(l) }, setText);
+  return lines.join('\n');
+}
+
+type SetText = (stmt: Extract<Stmt, { kind: 'match' }>) => string | undefined;
+
+/** `{ a, b }`: an anonymous set, as a rule writes it. */
+export function anonymousSetText(elements: Value[]): string {
+  return valueText({ kind: 'set', elements });
+}
+
+/** `@name`: a named set's lookup, as a rule writes it. */
+export function setRefText(name: string): string {
+  return valueText({ kind: 'set-ref', name });
 }
 
 /** Where emitted lines go: joined into chunks of whole lines, each chunk passed through the scope
@@ -82,7 +112,7 @@ const LINES_PER_CHUNK = 4096;
 
 type LineSink = Pick<GuardedLines, 'push'>;
 
-function commandLines(cmd: Command, out: LineSink): void {
+function commandLines(cmd: Command, out: LineSink, options: EmitTextOptions): void {
   switch (cmd.kind) {
     case 'add-table':
       out.push(`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
@@ -91,12 +121,12 @@ function commandLines(cmd: Command, out: LineSink): void {
       out.push(`delete table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
       return;
     case 'define-table':
-      tableLines(cmd.table, out);
+      tableLines(cmd.table, out, options);
       return;
   }
 }
 
-function tableLines(table: Table, out: LineSink): void {
+function tableLines(table: Table, out: LineSink, options: EmitTextOptions): void {
   out.push(`table ${table.family} ${assertIdentifier(table.name)} {`);
   let first = true;
   const sep = (): void => {
@@ -121,7 +151,9 @@ function tableLines(table: Table, out: LineSink): void {
   }
   for (const c of table.chains) {
     sep();
-    chainLines(c, out);
+    const made = options.chainText?.(table, c);
+    if (made === undefined) chainLines(c, out);
+    else out.push(made);
   }
   out.push('}');
 }
@@ -175,7 +207,7 @@ function elementLines(items: string[], perLine: number, out: string[]): void {
   out.push('}');
 }
 
-function chainLines(chain: Chain, out: LineSink): void {
+function chainLines(chain: Chain, out: LineSink, setText?: SetText): void {
   const pad = `${INDENT}${INDENT}`;
   out.push(`${INDENT}chain ${assertIdentifier(chain.name)} {`);
   // nft lists the comment first; keep the same order so output and listings compare easily.
@@ -189,7 +221,7 @@ function chainLines(chain: Chain, out: LineSink): void {
       `${pad}type ${b.type} hook ${b.hook}${device} priority ${b.priority}; policy ${b.policy};`,
     );
   }
-  for (const rule of chain.rules) out.push(pad + ruleText(rule));
+  for (const rule of chain.rules) out.push(pad + ruleText(rule, setText));
   out.push(`${INDENT}}`);
 }
 
@@ -201,15 +233,19 @@ function block(head: string, inner: string[], out: LineSink): void {
   out.push(`${INDENT}}`);
 }
 
-function ruleText(rule: Rule): string {
-  const parts = rule.stmts.map(stmtText);
+function ruleText(rule: Rule, setText?: SetText): string {
+  const parts = rule.stmts.map((s) => stmtText(s, setText));
   if (rule.comment !== undefined) parts.push(`comment ${quoteComment(rule.comment)}`);
   return parts.join(' ');
 }
 
-function stmtText(stmt: Stmt): string {
+function stmtText(stmt: Stmt, setText?: SetText): string {
   switch (stmt.kind) {
     case 'match':
+      if (setText !== undefined && stmt.right.kind === 'set') {
+        const text = setText(stmt);
+        if (text !== undefined) return `${exprText(stmt.left)} ${matchOp(stmt)}${text}`;
+      }
       // `==` is written as nft's implicit operator: on bitmask types (ct state, tcp flags) it
       // means "any of these bits", which is what `ct state established,related` is meant to say.
       // Behind `&` nft compares for equality either way; spell `==` there for readability.
