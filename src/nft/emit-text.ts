@@ -57,13 +57,14 @@ export interface EmitTextOptions {
 }
 
 /**
- * One chain's lines, `\n`-joined, as emitText writes them inside a table. `setText` may replace an
+ * One chain's lines, each ending in `\n`, as emitText writes them inside a table. `setText` may replace an
  * anonymous set on the right of a match (the generator puts a placeholder there and fills in the
  * list or a named set's `@name` once the whole table is known).
  */
 export function chainText(chain: Chain, setText?: SetText): string {
   const lines: string[] = [];
   chainLines(chain, { push: (l) => lines.push(l) }, setText);
+  lines.push('');
   return lines.join('\n');
 }
 
@@ -94,6 +95,14 @@ class GuardedLines {
     if (this.lines.length >= LINES_PER_CHUNK) this.flush();
   }
 
+  /** Whole lines, each ending in `\n`, made ahead of time (a streamed chain): guarded and kept
+   * as they are, not copied into a chunk. */
+  block(text: string): void {
+    this.flush();
+    guardText(text, this.tables);
+    this.chunks.push(text);
+  }
+
   finish(): string {
     this.flush();
     return this.chunks.join('');
@@ -111,8 +120,9 @@ class GuardedLines {
 const LINES_PER_CHUNK = 4096;
 
 type LineSink = Pick<GuardedLines, 'push'>;
+type TableSink = Pick<GuardedLines, 'push' | 'block'>;
 
-function commandLines(cmd: Command, out: LineSink, options: EmitTextOptions): void {
+function commandLines(cmd: Command, out: TableSink, options: EmitTextOptions): void {
   switch (cmd.kind) {
     case 'add-table':
       out.push(`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
@@ -126,7 +136,7 @@ function commandLines(cmd: Command, out: LineSink, options: EmitTextOptions): vo
   }
 }
 
-function tableLines(table: Table, out: LineSink, options: EmitTextOptions): void {
+function tableLines(table: Table, out: TableSink, options: EmitTextOptions): void {
   out.push(`table ${table.family} ${assertIdentifier(table.name)} {`);
   let first = true;
   const sep = (): void => {
@@ -153,7 +163,7 @@ function tableLines(table: Table, out: LineSink, options: EmitTextOptions): void
     sep();
     const made = options.chainText?.(table, c);
     if (made === undefined) chainLines(c, out);
-    else out.push(made);
+    else out.block(made);
   }
   out.push('}');
 }
