@@ -103,11 +103,12 @@ export async function compileInputs(
 ): Promise<CompileResult> {
   // Loaded here, not at the top: `check` (editors, hooks) never needs the generator or emitters.
   const { compile } = await import('../compile.js');
-  // V8 lets the heap grow to about twice what survived its last full collection before the next
-  // one; compile at 10,000 guests makes hundreds of MB of short-lived text, and that slack was
-  // 1.1 GB of RSS. 50% growth: 0.79 of the RSS for 1.08 of the CPU time (3,000 guests, measured
-  // 2026-12-08, docs/decisions.md). A runtime flag: it only changes when V8 collects.
-  setFlagsFromString('--heap-growing-percent=50');
+  // After a full collection V8 lets the heap grow to up to 4x what survived before the next one;
+  // at 10,000 guests about 300 MB survive, and that slack was the RSS over 1 GB. Growth capped
+  // at 100%: RSS 0.93 GB instead of 1.09-1.12 GB for the same CPU time (19.9 s user against
+  // 16.4-19.7 s; 50% gave 0.89 GB for 26.6 s; 2026-12-08, docs/decisions.md). A runtime flag:
+  // it only changes when V8 collects, never what compile returns.
+  setFlagsFromString('--heap-growing-percent=100');
   return compile(inputs.sources, {
     format,
     localNetwork: inputs.localNetwork,
