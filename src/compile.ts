@@ -94,6 +94,7 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     options.format === 'json'
       ? emitJson(script)
       : emitText(script, { chainText: streamed && ((t, c) => streamed.text(t, c)) });
+  streamed?.assertAllWritten();
   return done(ruleset);
 }
 

@@ -26,6 +26,9 @@ export class StreamedChains {
   private readonly byStmt = new WeakMap<nft.Stmt, List | null>();
   private readonly texts = new Map<string, string>();
 
+  /** The stand-ins handed out: written as they are, they would be a wrong ruleset. */
+  private readonly standIns = new WeakSet<nft.Chain>();
+
   /** Writes `chains` out and returns their stand-ins. */
   add(chains: nft.Chain[]): nft.Chain[] {
     return chains.map((chain) => {
@@ -38,16 +41,26 @@ export class StreamedChains {
           return `\0${list.id}\0`;
         }),
       );
-      return standIn(chain);
+      const stand = standIn(chain);
+      this.standIns.add(stand);
+      return stand;
     });
   }
 
-  /** The text of a streamed chain of the bridge table, once hoisting has named the shared lists;
+  /** Throws unless every streamed chain was written (by `text`): a generator bug otherwise. */
+  assertAllWritten(): void {
+    if (this.texts.size > 0)
+      throw new Error(`generator bug: ${this.texts.size} streamed chains were never written`);
+  }
+
+  /** The text of a streamed chain (by its stand-in), once hoisting has named the shared lists;
    * undefined for any other chain. Each is handed out once (and then forgotten). */
   text(table: nft.Table, chain: nft.Chain): string | undefined {
-    if (table.family !== 'bridge') return undefined;
+    if (!this.standIns.has(chain)) return undefined;
     const text = this.texts.get(chain.name);
-    if (text === undefined) return undefined;
+    // A stand-in's text is handed out once; a second emit would write the stand-in itself.
+    if (text === undefined || table.family !== 'bridge')
+      throw new Error(`generator bug: streamed chain ${chain.name} written twice or elsewhere`);
     this.texts.delete(chain.name);
     return text.replace(PLACEHOLDER, (_, id: string) => {
       const list = this.byId[Number(id)] as List;

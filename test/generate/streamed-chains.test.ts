@@ -72,6 +72,25 @@ describe('streamed guest chains', () => {
     expect(streamed).toBe(whole);
   });
 
+  it('are written once: a second emit, or none, is refused, never the stand-in', () => {
+    const streamed = new StreamedChains();
+    const accept: nft.Rule = { stmts: [{ kind: 'verdict', verdict: { kind: 'accept' } }] };
+    const [standIn] = streamed.add([{ name: 'g100_net0_out', rules: [accept] }]);
+    const script: nft.Script = {
+      commands: [
+        {
+          kind: 'define-table',
+          table: { family: 'bridge', name: 'fwgen', sets: [], maps: [], chains: [standIn!] },
+        },
+      ],
+    };
+    const emit = (): string => emitText(script, { chainText: (t, c) => streamed.text(t, c) });
+    expect(() => streamed.assertAllWritten()).toThrow(/never written/);
+    expect(emit()).toContain('chain g100_net0_out {\n    accept\n  }');
+    expect(() => streamed.assertAllWritten()).not.toThrow();
+    expect(emit).toThrow(/written twice/);
+  });
+
   it('keep the references the emitter checks', () => {
     const streamed = new StreamedChains();
     const jumpNowhere: nft.Rule = {
