@@ -37,6 +37,10 @@ export interface CompileOptions {
   /** The node's links (`ip -j link`): host rules' altnames become primary names, unknown names
    * are reported (generate/link-names.ts). Absent: names are used as written, unchecked. */
   links?: readonly Link[] | null;
+  /** nft text only: guest chains are written to text as they are built (peak memory at 10,000
+   * guests, generate/streamed-chains.ts), and `script` is then absent. Off for apply, status and
+   * simulate: they need the whole model (incremental apply diffs it). */
+  streamGuestChains?: boolean;
 }
 
 export interface CompileResult {
@@ -80,7 +84,11 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     settings: kernelSettings(config),
   });
   if (withheld()) return done();
-  const { script, warnings } = generateRuleset(config, { serviceBridges: options.serviceBridges });
+  const { script, warnings, streamed } = generateRuleset(config, {
+    serviceBridges: options.serviceBridges,
+    // Text: guest chains are written out as they are built (peak memory at 10,000 guests).
+    streamGuestChains: options.format === 'nft' && options.streamGuestChains === true,
+  });
   for (const w of warnings)
     diags.warning(
       w.code,
@@ -89,8 +97,12 @@ export function compile(sources: CompileSources, options: CompileOptions): Compi
     );
   if (withheld()) return done();
   // Names were checked by the resolver; an emitter refusal here is a bug and surfaces as one.
-  const ruleset = options.format === 'json' ? emitJson(script) : emitText(script);
-  return done(ruleset, script);
+  if (streamed === undefined)
+    return done(options.format === 'json' ? emitJson(script) : emitText(script), script);
+  const ruleset = emitText(script, { chainText: (t, c) => streamed.text(t, c) });
+  streamed.assertAllWritten();
+  // The script's guest chains are stand-ins: no model to hand out.
+  return done(ruleset);
 }
 
 /** From the resolved host options (defaults included). PF writes them in apply_ruleset, which
@@ -112,12 +124,7 @@ function parseSources(
   diags: Diagnostics,
 ): ResolveInput {
   const parse = (f: SourceFile | null): ast.ConfigFile | null => (f ? parseFile(f, diags) : null);
-  const guests: GuestInput[] = sources.guests.map((g) => ({
-    vmid: g.vmid,
-    type: g.type,
-    conf: 'conf' in g ? parseGuestConf(g.conf, g.type, diags) : domainConf(g),
-    fw: parse(g.fw),
-  }));
+  const guests = lazyGuestFiles(sources, diags);
   return {
     cluster: parse(sources.cluster),
     host: parse(sources.host),
@@ -133,6 +140,37 @@ function parseSources(
     now: options.now,
     ...(sources.sdn ? { sdn: sdnInventory(sources.sdn, diags) } : {}),
   };
+}
+
+/**
+ * The guests, each `.fw` parsed when the resolver reads it: the resolver takes one guest at a time,
+ * so only that guest's syntax tree is alive, not 10,000 of them (they were compile's peak memory
+ * with the resolver's output, docs/decisions.md). The last tree is kept for the resolver's next
+ * read of the same guest; a later read parses again, its diagnostics already reported. Guest
+ * configs are parsed up front: they are small, and a guest without a .fw still has its config
+ * checked.
+ */
+function lazyGuestFiles(sources: CompileSources, diags: Diagnostics): GuestInput[] {
+  let last: { file: SourceFile; tree: ast.ConfigFile } | null = null;
+  const reported = new WeakSet<SourceFile>();
+  const parsed = (file: SourceFile): ast.ConfigFile => {
+    if (last?.file !== file) {
+      last = { file, tree: parseFile(file, reported.has(file) ? new Diagnostics() : diags) };
+      reported.add(file);
+    }
+    return last.tree;
+  };
+  return sources.guests.map((g) => {
+    const file = g.fw;
+    return {
+      vmid: g.vmid,
+      type: g.type,
+      conf: 'conf' in g ? parseGuestConf(g.conf, g.type, diags) : domainConf(g),
+      get fw(): ast.ConfigFile | null {
+        return file === null ? null : parsed(file);
+      },
+    };
+  });
 }
 
 /** Parsed once by load (local-network detection needs it first); its diagnostics join here. */

@@ -12,6 +12,7 @@ import { names } from './names.js';
 import {
   logStmts,
   ruleComment,
+  ruleOrigin,
   ruleStmts,
   type MatchContext,
   type RuleEmit,
@@ -28,13 +29,15 @@ const copiesOf = new WeakMap<nft.Stmt[], nft.Stmt[][]>();
 /** ruleRules (rule-stmts.ts) with small lists written out, when `emit.action` is final. */
 export function guestRuleRules(rule: ir.Rule, ctx: MatchContext, emit: RuleEmit): nft.Rule[] {
   const comment = ruleComment(rule);
+  // The config line, for `fwgen simulate` (as ruleRules gives it).
+  const origin = ruleOrigin(rule);
   const final = endsWalk(emit.action);
   const out: nft.Rule[] = [];
   for (const stmts of ruleStmts(rule, ctx)) {
     for (const copy of final ? copies(stmts) : [stmts]) {
       if (emit.log !== null)
-        out.push({ stmts: [...copy, ...logStmts(emit.log, emit.ratelimit)], comment });
-      out.push({ stmts: [...copy, ...emit.action], comment });
+        out.push({ stmts: [...copy, ...logStmts(emit.log, emit.ratelimit)], comment, origin });
+      out.push({ stmts: [...copy, ...emit.action], comment, origin });
     }
   }
   return out;

@@ -12,6 +12,7 @@ import { addLibvirtServices } from './libvirt-services.js';
 import { DEFAULT_TABLE_NAME } from './names.js';
 import { withPreroutingProtections } from './prerouting-protections.js';
 import { reachability } from './reachability.js';
+import { StreamedChains } from './streamed-chains.js';
 import type { GenerateWarning, WarningSink } from './warning.js';
 
 export type { GenerateWarning } from './warning.js';
@@ -36,6 +37,10 @@ export interface GenerateOptions {
   /** libvirt bridges whose guests may reach libvirt's dnsmasq (libvirt-services.ts); default
    * none. */
   serviceBridges?: readonly string[];
+  /** Write the guest chains to text as they are built, so that a large table's model is never
+   * alive all at once (streamed-chains.ts); the result's `streamed` then holds their text, and
+   * emitText needs it. For `nft -f` text only. */
+  streamGuestChains?: boolean;
 }
 
 export interface GenerateResult {
@@ -43,6 +48,9 @@ export interface GenerateResult {
   /** What the generator worked around (skipped rules, inbound REJECT carried out as DROP…), in
    * generation order (deterministic). */
   warnings: GenerateWarning[];
+  /** With `streamGuestChains`: the guest chains' text; the script's bridge table holds stand-ins
+   * for them (their references only), which emitText replaces by this text. */
+  streamed?: StreamedChains;
 }
 
 export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): GenerateResult {
@@ -74,7 +82,9 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
         warn,
       )
     : null;
-  // VNets and the bridged mark join the guests' table (vnet-chains.ts).
+  const streamed = opts.streamGuestChains ? new StreamedChains() : undefined;
+  // VNets and the bridged mark join the guests' table (vnet-chains.ts); they only add chains, sets
+  // and maps after the streamed guest chains, never touch those (stand-ins once streamed).
   const guestsBuilt = withBridgeForward(
     guestTable(
       config,
@@ -84,6 +94,7 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
         postroutingPriority: opts.postroutingPriority ?? -150,
       },
       warn,
+      streamed && ((chains) => streamed.add(chains)),
     ),
     { name },
     bridgeForwardParts(config, {
@@ -97,7 +108,7 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
   // After hoisting: the allowances' bridge lists stay inline, as they always were.
   if (hostBuilt !== null && opts.serviceBridges?.length)
     addLibvirtServices(hostBuilt.serviceAnchor, opts.serviceBridges);
-  const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt);
+  const guests = guestsBuilt === null ? null : hoistSharedSets(guestsBuilt, streamed?.lists);
   // SYN-flood meter and conntrack helpers: in both tables, even when host `enable` is off or no
   // guest is filtered (prerouting-protections.ts).
   replace(inetRef, withPreroutingProtections(host, { family: 'inet', name }, config.host.options));
@@ -105,5 +116,5 @@ export function generateRuleset(config: ir.Config, opts: GenerateOptions = {}): 
     bridgeRef,
     withPreroutingProtections(guests, { family: 'bridge', name }, config.host.options),
   );
-  return { script: { commands }, warnings };
+  return { script: { commands }, warnings, ...(streamed ? { streamed } : {}) };
 }

@@ -110,11 +110,13 @@ interface InHeadEntry {
   pre?: nft.Stmt[][];
 }
 
-/** The bridge table, or null when no guest NIC is filtered. */
+/** The bridge table, or null when no guest NIC is filtered. `stream`: gets each NIC's chains as
+ * soon as they are built; the table keeps what it returns instead (streamed-chains.ts). */
 export function guestTable(
   config: ir.Config,
   opts: GuestTableOptions,
   warn: WarningSink,
+  stream?: (chains: nft.Chain[]) => nft.Chain[],
 ): nft.Table | null {
   const nics = filteredNics(config);
   if (nics.length === 0) return null;
@@ -155,15 +157,17 @@ export function guestTable(
     const inHead = inboundHead(t, n);
     const inPost = nicInChain(t, n, inHead);
     const pre = nicInPreChain(t, n, inHead);
+    const nicChains: nft.Chain[] = [];
     let preName: string | null = null;
     if (pre !== null) {
       preName = names.bridge.nicInPre(vmid, nic.index);
-      chains.push({ name: preName, rules: pre });
+      nicChains.push({ name: preName, rules: pre });
     }
 
     const outName = names.bridge.nicOut(vmid, nic.index);
     const inName = names.bridge.nicIn(vmid, nic.index);
-    chains.push({ name: outName, rules: out }, { name: inName, rules: inPost });
+    nicChains.push({ name: outName, rules: out }, { name: inName, rules: inPost });
+    chains.push(...(stream ? stream(nicChains) : nicChains));
     outMap.push({ key: { kind: 'str', value: nic.device }, verdict: jump(outName) });
     inMap.push({ key: { kind: 'str', value: nic.device }, verdict: jump(inName) });
     if (preName !== null && nic.mac !== null)

@@ -19,16 +19,33 @@ function needsInterval(elements: nft.Value[]): boolean {
   return elements.some((e) => e.kind === 'prefix' || e.kind === 'range');
 }
 
-interface Candidate {
+/** One distinct list of a table: its key type, elements, how many rules use it, and the name of
+ * its set once hoisted. */
+export interface Candidate {
   type: nft.KeyType;
   elements: nft.Value[];
   uses: number;
   name?: string;
 }
 
+/** A match's anonymous set as a hoisting candidate (key and type); null when it stays anonymous. */
+export function candidateKey(stmt: nft.Stmt): { key: string; type: nft.KeyType } | null {
+  if (stmt.kind !== 'match' || stmt.right.kind !== 'set') return null;
+  const type = setKeyType(stmt.left);
+  // Element order is part of the key: the generator writes lists in a deterministic order, and
+  // two rules with the same list in a different order just get two sets.
+  return type === null ? null : { key: `${type} ${elementsKey(stmt.right.elements)}`, type };
+}
+
 /** Hoists the lists of `table` in place (it was just built, nobody else holds it) and returns
- * it. Deterministic: a set's name depends only on its type and elements. */
-export function hoistSharedSets(table: nft.Table): nft.Table {
+ * it. Deterministic: a set's name depends only on its type and elements (and on a digest prefix
+ * shared with another hoisted list, setDigests). `streamed`: the lists of chains that were
+ * already written out (streamed-chains.ts); each gets its `name` when hoisted. They still need
+ * this pass: the digest's length depends on every list of the table. */
+export function hoistSharedSets(
+  table: nft.Table,
+  streamed?: ReadonlyMap<string, Candidate>,
+): nft.Table {
   const minUses = table.family === 'bridge' ? 1 : 2;
   // Pass 1: one candidate per distinct (type, elements); `byStmt` remembers the candidate of each
   // set-carrying match statement, so pass 2 needs no second key computation.
@@ -42,21 +59,24 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
         // needs its key computed once.
         let c = byStmt.get(stmt);
         if (c === undefined) {
-          const type = setKeyType(stmt.left);
-          if (type === null) c = null;
+          const k = candidateKey(stmt);
+          if (k === null) c = null;
           else {
-            // Element order is part of the key: the generator writes lists in a deterministic
-            // order, and two rules with the same list in a different order just get two sets.
-            const key = `${type} ${elementsKey(stmt.right.elements)}`;
-            c = candidates.get(key) ?? null;
+            c = candidates.get(k.key) ?? null;
             if (c === null)
-              candidates.set(key, (c = { type, elements: stmt.right.elements, uses: 0 }));
+              candidates.set(k.key, (c = { type: k.type, elements: stmt.right.elements, uses: 0 }));
           }
           byStmt.set(stmt, c);
         }
         if (c !== null) c.uses++;
       }
     }
+  }
+  // Names do not depend on the order of first use: the streamed chains' lists just join.
+  for (const [key, s] of streamed ?? []) {
+    const c = candidates.get(key);
+    if (c === undefined) candidates.set(key, s);
+    else c.uses += s.uses;
   }
 
   const hoist = [...candidates].filter(([, c]) => c.uses >= minUses);
@@ -66,12 +86,14 @@ export function hoistSharedSets(table: nft.Table): nft.Table {
   // Sorted by name, so the set list does not depend on the order of first use either.
   hoist.sort(([, a], [, b]) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1));
   let hoisted = 0;
-  for (const [, c] of hoist) {
+  for (const [key, c] of hoist) {
     const name = c.name ?? '';
     // `list_` names are the hoister's own (names.ts); a clash is a bug.
     if (taken.has(name)) throw new Error(`hoisted set ${name} clashes with a set or map`);
     taken.add(name);
     hoisted++;
+    const s = streamed?.get(key);
+    if (s !== undefined) s.name = name;
     const interval = needsInterval(c.elements);
     // auto-merge: an anonymous interval set merges overlapping elements itself; a named one
     // refuses them unless asked to, and the generator does not promise disjoint lists.

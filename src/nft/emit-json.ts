@@ -54,7 +54,9 @@ export interface NftJson {
 export function emitJson(script: Script): NftJson {
   checkScript(script);
   const out: Json[] = [{ metainfo: { json_schema_version: 1 } }];
-  for (const cmd of script.commands) out.push(...commandJson(cmd));
+  // One item at a time: a define-table of 1,000 guests has more items than a spread's arguments
+  // may be (RangeError: Maximum call stack size exceeded).
+  for (const cmd of script.commands) for (const item of commandJson(cmd)) out.push(item);
   const doc = { nftables: out };
   assertJsonScope(doc, script);
   return doc;

@@ -44,11 +44,42 @@ const MAP_ELEMENTS_PER_LINE = 4;
 
 /** The `nft -f` text for a script. Throws NftIdentifierError (generator bug) or NftNameError
  * (an interface name that cannot be written). */
-export function emitText(script: Script): string {
+export function emitText(script: Script, options: EmitTextOptions = {}): string {
   checkScript(script);
   const out = new GuardedLines(tableKeys(script));
-  for (const cmd of script.commands) commandLines(cmd, out);
+  for (const cmd of script.commands) commandLines(cmd, out, options);
   return out.finish();
+}
+
+export interface EmitTextOptions {
+  /** A chain's text made ahead of time (chainText), written in place of the chain: the generator
+   * streams a large table's guest chains to text as it builds them, so that their model is never
+   * alive all at once (src/generate/streamed-chains.ts). Undefined: the chain as the model has it. */
+  chainText?: (table: Table, chain: Chain) => string | undefined;
+}
+
+/**
+ * One chain's lines, each ending in `\n`, as emitText writes them inside a table. `setText` may replace an
+ * anonymous set on the right of a match (the generator puts a placeholder there and fills in the
+ * list or a named set's `@name` once the whole table is known).
+ */
+export function chainText(chain: Chain, setText?: SetText): string {
+  const lines: string[] = [];
+  chainLines(chain, { push: (l) => lines.push(l) }, setText);
+  lines.push('');
+  return lines.join('\n');
+}
+
+type SetText = (stmt: Extract<Stmt, { kind: 'match' }>) => string | undefined;
+
+/** `{ a, b }`: an anonymous set, as a rule writes it. */
+export function anonymousSetText(elements: Value[]): string {
+  return valueText({ kind: 'set', elements });
+}
+
+/** `@name`: a named set's lookup, as a rule writes it. */
+export function setRefText(name: string): string {
+  return valueText({ kind: 'set-ref', name });
 }
 
 /** Where emitted lines go: joined into chunks of whole lines, each chunk passed through the scope
@@ -64,6 +95,14 @@ class GuardedLines {
   push(line: string): void {
     this.lines.push(line);
     if (this.lines.length >= LINES_PER_CHUNK) this.flush();
+  }
+
+  /** Whole lines, each ending in `\n`, made ahead of time (a streamed chain): guarded and kept
+   * as they are, not copied into a chunk. */
+  block(text: string): void {
+    this.flush();
+    guardText(text, this.tables);
+    this.chunks.push(text);
   }
 
   finish(): string {
@@ -83,8 +122,9 @@ class GuardedLines {
 const LINES_PER_CHUNK = 4096;
 
 type LineSink = Pick<GuardedLines, 'push'>;
+type TableSink = Pick<GuardedLines, 'push' | 'block'>;
 
-function commandLines(cmd: Command, out: LineSink): void {
+function commandLines(cmd: Command, out: TableSink, options: EmitTextOptions): void {
   switch (cmd.kind) {
     case 'add-table':
       out.push(`add table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
@@ -93,7 +133,7 @@ function commandLines(cmd: Command, out: LineSink): void {
       out.push(`delete table ${cmd.table.family} ${assertIdentifier(cmd.table.name)}`);
       return;
     case 'define-table':
-      tableLines(cmd.table, out);
+      tableLines(cmd.table, out, options);
       return;
     case 'add-chain': {
       const head = `add chain ${at(cmd.table)} ${assertIdentifier(cmd.chain.name)}`;
@@ -189,7 +229,7 @@ function elementCommand(head: string, items: string[], perLine: number, out: Lin
   out.push('}');
 }
 
-function tableLines(table: Table, out: LineSink): void {
+function tableLines(table: Table, out: TableSink, options: EmitTextOptions): void {
   out.push(`table ${table.family} ${assertIdentifier(table.name)} {`);
   let first = true;
   const sep = (): void => {
@@ -214,7 +254,9 @@ function tableLines(table: Table, out: LineSink): void {
   }
   for (const c of table.chains) {
     sep();
-    chainLines(c, out);
+    const made = options.chainText?.(table, c);
+    if (made === undefined) chainLines(c, out);
+    else out.block(made);
   }
   out.push('}');
 }
@@ -279,11 +321,11 @@ function elementLines(items: string[], perLine: number, out: string[]): void {
   out.push('}');
 }
 
-function chainLines(chain: Chain, out: LineSink): void {
+function chainLines(chain: Chain, out: LineSink, setText?: SetText): void {
   const pad = `${INDENT}${INDENT}`;
   out.push(`${INDENT}chain ${assertIdentifier(chain.name)} {`);
   for (const l of chainSpec(chain)) out.push(pad + l);
-  for (const rule of chain.rules) out.push(pad + ruleText(rule));
+  for (const rule of chain.rules) out.push(pad + ruleText(rule, setText));
   out.push(`${INDENT}}`);
 }
 
@@ -310,15 +352,19 @@ function block(head: string, inner: string[], out: LineSink): void {
   out.push(`${INDENT}}`);
 }
 
-function ruleText(rule: Rule): string {
-  const parts = rule.stmts.map(stmtText);
+function ruleText(rule: Rule, setText?: SetText): string {
+  const parts = rule.stmts.map((s) => stmtText(s, setText));
   if (rule.comment !== undefined) parts.push(`comment ${quoteComment(rule.comment)}`);
   return parts.join(' ');
 }
 
-function stmtText(stmt: Stmt): string {
+function stmtText(stmt: Stmt, setText?: SetText): string {
   switch (stmt.kind) {
     case 'match':
+      if (setText !== undefined && stmt.right.kind === 'set') {
+        const text = setText(stmt);
+        if (text !== undefined) return `${exprText(stmt.left)} ${matchOp(stmt)}${text}`;
+      }
       // `==` is written as nft's implicit operator: on bitmask types (ct state, tcp flags) it
       // means "any of these bits", which is what `ct state established,related` is meant to say.
       // Behind `&` nft compares for equality either way; spell `==` there for readability.

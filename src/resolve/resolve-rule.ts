@@ -1,7 +1,7 @@
 // One rule line → ir.Rule[] (several when a macro has several lines). Checks everything pve-firewall's
 // verify_rule checks; any error drops the whole line (pve-firewall keeps it disabled), reported here.
 import { Diagnostics } from '../diag/diagnostic.js';
-import type { Span } from '../diag/span.js';
+import { OffsetSpan, SelfSpan, type Span } from '../diag/span.js';
 import type * as ast from '../syntax/ast.js';
 import { findIcmpType, icmpFamilyOfProto, legacyDportIcmpFamily } from '../data/icmp-types.js';
 import { LOG_LEVELS, type LogLevelName } from '../data/log-levels.js';
@@ -66,7 +66,7 @@ function build(line: ast.RuleLine, setting: RuleSetting, diags: Diagnostics): ir
     source: o.source,
     dest: o.dest,
     log: o.log,
-    origin: line.span,
+    origin: offsetsOnly(line.span),
     comment: line.comment?.value ?? null,
     group: null,
   };
@@ -592,4 +592,12 @@ function checkPorts(list: ast.PortList, diags: Diagnostics): ir.PortRange[] | un
     if (ok) out.push({ from, to });
   }
   return ok ? out : undefined;
+}
+
+/** The line's node is its own span and holds every token of the line; the IR keeps offsets only,
+ * so that a guest's syntax tree can go once the guest is resolved (compile's peak memory). */
+function offsetsOnly(span: Span): Span {
+  return span instanceof SelfSpan
+    ? new OffsetSpan(span.file, span.startOffset, span.endOffset)
+    : span;
 }
