@@ -234,7 +234,10 @@ function stateRecorder(
       errors: compiled ? compiled.errors : (prev?.errors ?? []),
       guests: compiled ? compiled.guests : (prev?.guests ?? []),
       settings: enforced && compiled ? compiled.settings : (prev?.settings ?? []),
-      ...(digests?.lastLoad ? { lastLoad: digests.lastLoad } : {}),
+      // A run that loaded nothing leaves the last load's description.
+      ...((digests?.lastLoad ?? prev?.lastLoad)
+        ? { lastLoad: digests?.lastLoad ?? prev?.lastLoad }
+        : {}),
     });
   };
 }

@@ -53,7 +53,8 @@ function newGuest() {
   tree.guests.set(vmid, g);
   return g;
 }
-for (let i = 0; i < 4; i++) newGuest();
+// Eight guests: enough that one guest's chains are a small part of the tables.
+for (let i = 0; i < 8; i++) newGuest();
 
 const mac = (vmid, nic) =>
   `BC:24:11:00:${(vmid & 0xff).toString(16).padStart(2, '0')}:${nic.toString(16).padStart(2, '0')}`;
