@@ -304,7 +304,9 @@ notes.unshift(
     'and it grows with (sets in the table) × (rules that look a set up) ' +
     '(measured here; not traced to a kernel function). ' +
     'fwgen therefore shares repeated lists as named sets ' +
-    'and keeps every ipfilter in two `ifname . address` sets; per-guest ipsets remain one set each.',
+    'keeps every ipfilter and guest ipset in table-wide `ifname . address` (or `ether_addr . address`) ' +
+    'sets, and writes small lists in guest rules out as one rule per element, ' +
+    'so the number of kernel sets does not grow with the guests.',
   `- nft sizes measured: ${NFT_SIZES.join(', ')} (timeout ${NFT_TIMEOUT} s).`,
   "- Kernel lab rows: the real output under Debian's kernel in QEMU TCG (no KVM): " +
     'absolute times are meaningless, the ratio compile / nft -f there is the comparable figure.',
