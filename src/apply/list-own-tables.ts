@@ -39,6 +39,9 @@ export function normaliseListing(text: string): string {
   if (clean.includes('packets '))
     clean = clean.replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0');
   if (clean.includes(' expires ')) clean = clean.replace(/ expires [0-9dhms.]+/g, '');
+  // A dynamic set's elements are the datapath's (the SYN-flood meter adds one per source): they
+  // change with traffic, not with the ruleset, and a digest over them would call every tick drift.
+  if (clean.includes('dynamic')) clean = clean.replace(DYNAMIC_SET_ELEMENTS, '$1');
   // Split at lines starting `table ` (indexOf, not a regex split: 12 MB on every timer tick).
   const starts: number[] = [];
   if (clean.startsWith('table ')) starts.push(0);
@@ -52,6 +55,11 @@ export function normaliseListing(text: string): string {
     .map((b) => `${b}\n`)
     .join('');
 }
+
+/** The `elements = { … }` of a set block whose `flags` line says `dynamic` (lines of one block
+ * are indented by two tabs; the block's `}` by one, so the match cannot leave the block). */
+const DYNAMIC_SET_ELEMENTS =
+  /(\n\t\tflags [^\n]*\bdynamic\b[^\n]*\n(?:\t\t(?!elements = )[^\n]*\n)*)\t\telements = \{[^}]*\}\n/g;
 
 const headOf = (block: string): string => block.slice(0, block.indexOf('\n'));
 

@@ -120,8 +120,12 @@ export function snapshotChain(c: nft.Chain): ChainSnapshot {
 
 /** 96 bits of sha256: collisions are out of reach and 10,000 guests' chains stay small on disk. */
 function digest(v: unknown): string {
-  return createHash('sha256').update(JSON.stringify(v)).digest('base64').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify(v, loaded)).digest('base64').slice(0, 16);
 }
+
+/** A rule's `origin` (the config line it came from, for simulate) is not loaded into the kernel:
+ * a line that only moved in its file, or a tree read from another path, must not refill a chain. */
+const loaded = (key: string, value: unknown): unknown => (key === 'origin' ? undefined : value);
 
 export function packValue(v: nft.Value): Packed {
   switch (v.kind) {
