@@ -238,7 +238,13 @@ function runRule(
         st.ctMark = stmt.value;
         break;
       case 'meta-mark-set':
-        st.mark = stmt.or === true ? (st.mark | stmt.value) >>> 0 : stmt.value;
+        // or: set bits, and: clear bits (the bridged mark's clearing), else: the value itself
+        st.mark =
+          stmt.or === true
+            ? (st.mark | stmt.value) >>> 0
+            : stmt.and === true
+              ? (st.mark & stmt.value) >>> 0
+              : stmt.value;
         step(`meta mark set 0x${st.mark.toString(16)}`);
         break;
       case 'reject':

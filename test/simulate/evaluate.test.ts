@@ -212,6 +212,18 @@ describe('evaluatePath', () => {
     expect(run([t], {}, [PRE, PRE]).action).toBe('drop');
   });
 
+  it('`meta mark set meta mark & N` clears bits and keeps the others', () => {
+    // The bridged mark's clearing (vnet-chains.ts) must not set the judged bit (16 here).
+    const t = table('bridge', [
+      base('p', 'prerouting', [
+        rule({ kind: 'meta-mark-set', value: 32, or: true }),
+        rule({ kind: 'meta-mark-set', value: 0xffffffff - 32, and: true }),
+        rule(m({ kind: 'and', expr: meta('mark'), mask: num(48) }, num(0)), DROP),
+      ]),
+    ]);
+    expect(run([t], {}, [PRE]).action).toBe('drop');
+  });
+
   it('names the config line of the rule that decided, through generated chains', () => {
     const origin = { file: 'firewall/100.fw', line: 8, text: 'IN REJECT -p tcp -dport 22' };
     const t = table('inet', [
