@@ -17,7 +17,10 @@ export interface KernelVerdict {
   detail: string;
 }
 
-const OBSERVER = `table inet simobs {
+/** Observer on the host: which probes got past every input chain (fwgen's run at priority 0);
+ * only packets with the probe's marker count (other packets may carry the same IP id). Shared
+ * with the differential lab test. */
+export const OBSERVER = `table inet simobs {
   set seen4 { typeof ip id; flags dynamic; size 65535; }
   set seen6 { typeof ip6 flowlabel; flags dynamic; size 65535; }
   chain in {

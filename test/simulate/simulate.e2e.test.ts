@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OBSERVER } from '../../src/simulate/against-kernel.js';
 import { SENDER_PY } from '../../src/simulate/kernel-sender.js';
 import { renderText } from '../../src/simulate/render.js';
 import { simulate } from '../../src/simulate/simulate.js';
@@ -44,25 +45,6 @@ const RUNS: Run[] = [
 ];
 const runId = (x: Run): string =>
   `${x.tree}_b${x.brnf}${x.plumbing === 'direct' ? '' : `_${x.plumbing}`}`;
-
-// Observer on the host: which probes got past every input chain (fwgen's run at priority 0);
-// only packets with the probe's marker count (other packets may carry the same IP id).
-const OBSERVER = `table inet simobs {
-  set seen4 { typeof ip id; flags dynamic; size 65535; }
-  set seen6 { typeof ip6 flowlabel; flags dynamic; size 65535; }
-  chain in {
-    type filter hook input priority 1000; policy accept;
-    meta l4proto tcp @th,160,32 0x4657534d goto seen
-    meta l4proto udp @th,64,32 0x4657534d goto seen
-    meta l4proto { icmp, icmpv6 } @th,64,32 0x4657534d goto seen
-    meta l4proto { igmp, gre } @th,32,32 0x4657534d goto seen
-  }
-  chain seen {
-    meta nfproto ipv4 add @seen4 { ip id }
-    meta nfproto ipv6 add @seen6 { ip6 flowlabel }
-  }
-}
-`;
 
 /** Host namespace setup before a batch: answers must leave (no ICMP rate limit, routes and
  * neighbours for every source address), conntrack starts empty, the observer is loaded. */
